@@ -79,6 +79,16 @@ func KindForFile(path string) (*Kind, bool) {
 	return Lookup(name)
 }
 
+// OfficialTypes are the sixteen vector types of the mlswg test vectors, by
+// the base name of their official file.
+var OfficialTypes = []string{
+	"tree-math", "crypto-basics", "secret-tree", "message-protection",
+	"key-schedule", "psk_secret", "transcript-hashes", "welcome",
+	"tree-operations", "tree-validation", "treekem", "messages",
+	"passive-client-welcome", "passive-client-handling-commit",
+	"passive-client-random", "deserialization",
+}
+
 // Report counts the cases of one file.
 type Report struct {
 	Passed, Failed, Skipped int
@@ -164,6 +174,12 @@ func VerifyFile(path string, k *Kind) (*Report, error) {
 	if k == nil {
 		var ok bool
 		if k, ok = KindForFile(path); !ok {
+			name := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+			for _, t := range OfficialTypes {
+				if t == name {
+					return nil, fmt.Errorf("mlsref has no verifier for vector type %s yet", name)
+				}
+			}
 			return nil, fmt.Errorf("cannot infer the vector type of %s; pass --type", path)
 		}
 	}
