@@ -69,7 +69,11 @@ func vectorsVerify(args []string, stdout, stderr io.Writer) int {
 		}
 		kind = k
 	}
-	if len(files) == 0 {
+	// With no argument, every official file of a type mlsref implements is
+	// verified; the others are listed as not implemented yet and do not
+	// fail the run, since the caller did not name them.
+	onlyKnown := len(files) == 0
+	if onlyKnown {
 		files = []string{vectors.DefaultDir()}
 	}
 	var paths []string
@@ -93,6 +97,10 @@ func vectorsVerify(args []string, stdout, stderr io.Writer) int {
 	}
 	code := 0
 	for _, p := range paths {
+		if _, ok := vectors.KindForFile(p); onlyKnown && !ok {
+			fmt.Fprintf(stdout, "%s: not verified: mlsref has no verifier for this type yet\n", p)
+			continue
+		}
 		rep, err := vectors.VerifyFile(p, kind)
 		if err != nil {
 			fmt.Fprintf(stdout, "%s: could not run: %v\n", p, err)
