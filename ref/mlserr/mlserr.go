@@ -30,6 +30,9 @@ var (
 	ErrEpoch = errors.New("wrong epoch")
 	// ErrInvalidTree: a ratchet tree or leaf breaks a rule of Sections 4 and 7.
 	ErrInvalidTree = errors.New("invalid ratchet tree")
+	// ErrInvalidCredential: a credential is rejected by the Authentication
+	// Service or breaks Section 5.3.
+	ErrInvalidCredential = errors.New("invalid credential")
 	// ErrInvalidProposal: a proposal or proposal list breaks Section 12.
 	ErrInvalidProposal = errors.New("invalid proposal")
 	// ErrInvalidCommit: a commit breaks Section 12.4.
