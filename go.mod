@@ -7,5 +7,6 @@ require (
 	github.com/google/go-cmp v0.7.0 // indirect
 	github.com/leanovate/gopter v0.2.11 // indirect
 	golang.org/x/crypto v0.58.0 // indirect
+	golang.org/x/sys v0.49.0 // indirect
 	pgregory.net/rapid v1.3.0 // indirect
 )
