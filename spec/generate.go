@@ -59,9 +59,13 @@ func (t *Tables) MergeRFC(secs []Section) []string {
 func (t *Tables) Fill(sc *Scan) {
 	for i := range t.Reqs {
 		r := &t.Reqs[i]
+		// Files only, not lines: a reader finds the check by searching the
+		// file for "[ID]", and the table does not go stale on every edit.
 		r.Enforced = nil
 		for _, l := range sc.Cites[r.ID] {
-			r.Enforced = append(r.Enforced, l.String())
+			if n := len(r.Enforced); n == 0 || r.Enforced[n-1] != l.File {
+				r.Enforced = append(r.Enforced, l.File)
+			}
 		}
 		r.Tests = append([]string(nil), sc.Tests[r.ID]...)
 	}
