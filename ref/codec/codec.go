@@ -81,6 +81,7 @@ func (w *Writer) Raw(b []byte) { w.buf = append(w.buf, b...) }
 // Varint writes v as a variable-size length in its minimal encoding (RFC
 // 9420, Section 2.1.2).
 func (w *Writer) Varint(v uint64) {
+	// [R-2.1.2-1]
 	switch {
 	case v < 1<<6:
 		w.U8(uint8(v))
