@@ -1,6 +1,7 @@
 package vectors
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -8,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/mlsref/mlsref/internal/seeded"
+	"github.com/mlsref/mlsref/ref/ciphersuite"
 )
 
 // TestCryptoBasicsOfficial verifies the official crypto-basics.json: every
@@ -76,5 +78,49 @@ func TestCryptoBasicsGenerated(t *testing.T) {
 				t.Fatalf("got %d passed, %d failed, %d skipped: %v", rep.Passed, rep.Failed, rep.Skipped, rep.Failures)
 			}
 		})
+	}
+}
+
+// TestDeriveKeyPairAgainstKeySchedule checks ciphersuite DeriveKeyPair
+// against official values that crypto-basics lacks: in key-schedule.json
+// every epoch's external_pub is the public key of
+// DeriveKeyPair(external_secret) (RFC 9420, Section 8), a seed of KDF.Nh
+// bytes, which for X448 and P-521 is not the KEM's Nsk.
+func TestDeriveKeyPairAgainstKeySchedule(t *testing.T) {
+	path := filepath.Join(DefaultDir(), "key-schedule.json")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("official vectors missing in CI: %v", err)
+		}
+		t.Skipf("official vectors not found (%v); set MLS_TEST_VECTORS to the mlswg test-vectors directory", err)
+	}
+	var cases []struct {
+		CipherSuite uint16 `json:"cipher_suite"`
+		Epochs      []struct {
+			ExternalSecret HexBytes `json:"external_secret"`
+			ExternalPub    HexBytes `json:"external_pub"`
+		} `json:"epochs"`
+	}
+	if err := json.Unmarshal(data, &cases); err != nil {
+		t.Fatal(err)
+	}
+	suites := map[uint16]int{}
+	for i, tc := range cases {
+		s, err := ciphersuite.Lookup(ciphersuite.ID(tc.CipherSuite))
+		if err != nil {
+			t.Errorf("case %d: %v", i, err)
+			continue
+		}
+		for j, e := range tc.Epochs {
+			_, pub, err := s.DeriveKeyPair(e.ExternalSecret)
+			if err != nil || !bytes.Equal(pub, e.ExternalPub) {
+				t.Errorf("case %d (suite %d) epoch %d: DeriveKeyPair(external_secret) public key = %x, %v; want %x", i, tc.CipherSuite, j, pub, err, e.ExternalPub)
+			}
+			suites[tc.CipherSuite]++
+		}
+	}
+	if len(suites) != 7 {
+		t.Errorf("key-schedule.json covered suites %v, want all seven", suites)
 	}
 }
