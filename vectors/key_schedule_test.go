@@ -10,9 +10,9 @@ import (
 	"github.com/mlsref/mlsref/internal/seeded"
 )
 
-// verifyOfficial verifies the official file name as kind, requiring every
+// ksVerifyOfficial verifies the official file name as kind, requiring every
 // case to run and pass, and returns the number of cases.
-func verifyOfficial(t *testing.T, kind, name string) int {
+func ksVerifyOfficial(t *testing.T, kind, name string) int {
 	t.Helper()
 	path := filepath.Join(DefaultDir(), name)
 	data, err := os.ReadFile(path)
@@ -43,10 +43,10 @@ func verifyOfficial(t *testing.T, kind, name string) int {
 	return len(raw)
 }
 
-// verifyGenerated generates kind for every suite it supports, checks that
+// ksVerifyGenerated generates kind for every suite it supports, checks that
 // generation is reproducible from the seed and that the output verifies
 // with every case passing.
-func verifyGenerated(t *testing.T, kind string) {
+func ksVerifyGenerated(t *testing.T, kind string) {
 	t.Helper()
 	k, ok := Lookup(kind)
 	if !ok {
@@ -88,9 +88,9 @@ func verifyGenerated(t *testing.T, kind string) {
 }
 
 func TestKeyScheduleOfficial(t *testing.T) {
-	if n := verifyOfficial(t, "key-schedule", "key-schedule.json"); n != 7 {
+	if n := ksVerifyOfficial(t, "key-schedule", "key-schedule.json"); n != 7 {
 		t.Errorf("official file has %d cases, want one per suite (7)", n)
 	}
 }
 
-func TestKeyScheduleGenerated(t *testing.T) { verifyGenerated(t, "key-schedule") }
+func TestKeyScheduleGenerated(t *testing.T) { ksVerifyGenerated(t, "key-schedule") }
