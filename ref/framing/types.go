@@ -5,27 +5,21 @@ import (
 
 	"github.com/mlsref/mlsref/ref/codec"
 	"github.com/mlsref/mlsref/ref/mlserr"
+	"github.com/mlsref/mlsref/ref/schedule"
 )
 
-// ProtocolVersion is the MLS protocol version (RFC 9420, Section 6).
+// ProtocolVersion is the MLS protocol version (RFC 9420, Section 6). It is
+// the GroupContext's type of ref/schedule, so that both layers share one.
 //
 //	enum {
 //	    reserved(0),
 //	    mls10(1),
 //	    (65535)
 //	} ProtocolVersion;
-type ProtocolVersion uint16
+type ProtocolVersion = schedule.ProtocolVersion
 
 // ProtocolVersionMLS10 is mls10, the version of RFC 9420 (RFC 9420, Section 6).
-const ProtocolVersionMLS10 ProtocolVersion = 1
-
-// String names the version.
-func (v ProtocolVersion) String() string {
-	if v == ProtocolVersionMLS10 {
-		return "mls10"
-	}
-	return fmt.Sprintf("ProtocolVersion(%d)", uint16(v))
-}
+const ProtocolVersionMLS10 = schedule.MLS10
 
 // ReadProtocolVersion reads a ProtocolVersion and rejects every value but
 // mls10 (RFC 9420, Section 6): reserved(0) as malformed, any other value as
