@@ -145,3 +145,25 @@ func TestECDSASignWithLabelKnownAnswer(t *testing.T) {
 		})
 	}
 }
+
+// TestNilRandom checks that a nil reader means the system RNG rather than
+// a panic.
+func TestNilRandom(t *testing.T) {
+	for _, id := range ciphersuite.All() {
+		s := mustLookup(t, id)
+		if _, _, err := s.GenerateSignatureKeyPair(nil); err != nil {
+			t.Errorf("%v GenerateSignatureKeyPair(nil): %v", s, err)
+		}
+		priv, pub, err := s.GenerateKeyPair(nil)
+		if err != nil {
+			t.Fatalf("%v GenerateKeyPair(nil): %v", s, err)
+		}
+		kemOutput, ct, err := s.EncryptWithLabel(pub, "x", nil, []byte("pt"), nil)
+		if err != nil {
+			t.Fatalf("%v EncryptWithLabel(nil rand): %v", s, err)
+		}
+		if pt, err := s.DecryptWithLabel(priv, "x", nil, kemOutput, ct); err != nil || string(pt) != "pt" {
+			t.Errorf("%v round trip: %q, %v", s, pt, err)
+		}
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto"
 	"crypto/hkdf"
-	cryptorand "crypto/rand"
 	"encoding/binary"
 	"io"
 
@@ -105,10 +104,10 @@ func (s *Suite) marshalKeyPair(sk kem.PrivateKey) (priv, pub []byte, err error) 
 
 // GenerateKeyPair draws an HPKE key pair from rand (RFC 9420, Section 5.1):
 // DeriveKeyPair of Nsk bytes read from rand, so that the key depends on
-// rand alone.
+// rand alone. A nil rand means crypto/rand.
 func (s *Suite) GenerateKeyPair(rand io.Reader) (priv, pub []byte, err error) {
 	ikm := make([]byte, s.kem.Scheme().PrivateKeySize())
-	if _, err := io.ReadFull(rand, ikm); err != nil {
+	if _, err := io.ReadFull(orSystemRandom(rand), ikm); err != nil {
 		return nil, nil, mlserr.Wrap("", mlserr.ErrInvalidInput, err, "cannot read randomness for an HPKE key pair")
 	}
 	return s.DeriveKeyPair(ikm)
@@ -195,11 +194,8 @@ func (s *Suite) setupBaseS(pub, info []byte, rand io.Reader) ([]byte, hpke.Seale
 	}
 	// Read the ephemeral key's seed here, so that a failing reader is told
 	// apart from a bad public key and the output depends on rand alone.
-	if rand == nil {
-		rand = cryptorand.Reader
-	}
 	seed := make([]byte, s.kem.Scheme().EncapsulationSeedSize())
-	if _, err := io.ReadFull(rand, seed); err != nil {
+	if _, err := io.ReadFull(orSystemRandom(rand), seed); err != nil {
 		return nil, nil, mlserr.Wrap("", mlserr.ErrInvalidInput, err, "cannot read randomness for an HPKE ephemeral key")
 	}
 	enc, sealer, err := sender.Setup(bytes.NewReader(seed))
@@ -232,8 +228,9 @@ func (s *Suite) setupBaseR(priv, enc, info []byte) (hpke.Opener, error) {
 
 // EncryptWithLabel is SealBase(pub, EncryptContext, "", plaintext) with
 // EncryptContext{"MLS 1.0 " + label, context} (RFC 9420, Section 5.1.3).
-// label is given without the prefix. The ephemeral key is drawn from rand,
-// so with a seeded reader the output is reproducible. A malformed public
+// label is given without the prefix. The ephemeral key is drawn from rand
+// (crypto/rand when nil), so with a seeded reader the output is
+// reproducible. A malformed public
 // key is an mlserr.ErrMalformed error.
 func (s *Suite) EncryptWithLabel(pub []byte, label string, context, plaintext []byte, rand io.Reader) (kemOutput, ciphertext []byte, err error) {
 	info, err := encryptContext(label, context)
@@ -287,7 +284,7 @@ func (s *Suite) checkExportLength(length int) error {
 // context.export(exporterContext, length) (RFC 9420, Section 8.3; RFC 9180,
 // Sections 5.1.1 and 5.3). An external joiner uses it with info "" and the
 // exporter context LabelExternalInitSecret to derive its init_secret. The
-// ephemeral key is drawn from rand. A malformed public key is an
+// ephemeral key is drawn from rand (crypto/rand when nil). A malformed public key is an
 // mlserr.ErrMalformed error.
 func (s *Suite) HPKEExportSender(pub, info, exporterContext []byte, length int, rand io.Reader) (kemOutput, exported []byte, err error) {
 	if err := s.checkExportLength(length); err != nil {

@@ -90,8 +90,9 @@ func signContent(label string, content []byte) ([]byte, error) {
 // is the EdDSA seed (RFC 8032, Section 5.1.5 and 5.2.5) or the ECDSA scalar
 // as a fixed-length big-endian integer; the public key is in the format of
 // RFC 9420, Section 5.1.1. ECDSA scalars are sampled by rejection from
-// rand, so the result depends on rand alone.
+// rand, so the result depends on rand alone. A nil rand means crypto/rand.
 func (s *Suite) GenerateSignatureKeyPair(rand io.Reader) (priv, pub []byte, err error) {
+	rand = orSystemRandom(rand)
 	switch s.sig {
 	case sigEd25519:
 		priv = make([]byte, ed25519.SeedSize)

@@ -19,7 +19,9 @@ package ciphersuite
 
 import (
 	"crypto"
+	cryptorand "crypto/rand"
 	"fmt"
+	"io"
 
 	"github.com/cloudflare/circl/hpke"
 
@@ -57,6 +59,7 @@ type Suite struct {
 
 // suites is the table of RFC 9420, Section 17.1.
 var suites = []*Suite{
+	// [R-17.1-4] Suite 0x0001 is mandatory to implement.
 	{MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519, "MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519",
 		crypto.SHA256, hpke.KEM_X25519_HKDF_SHA256, hpke.KDF_HKDF_SHA256, hpke.AEAD_AES128GCM, sigEd25519},
 	{MLS_128_DHKEMP256_AES128GCM_SHA256_P256, "MLS_128_DHKEMP256_AES128GCM_SHA256_P256",
@@ -139,3 +142,12 @@ func (s *Suite) AEADID() uint16 { return uint16(s.aead) }
 // ecdsa_secp384r1_sha384. X.509 credentials use it to check that a
 // certificate's key matches the suite.
 func (s *Suite) SignatureScheme() uint16 { return s.sig.tlsScheme() }
+
+// orSystemRandom returns r, or crypto/rand's Reader when r is nil. Callers
+// that want reproducible output pass a seeded reader (internal/seeded).
+func orSystemRandom(r io.Reader) io.Reader {
+	if r == nil {
+		return cryptorand.Reader
+	}
+	return r
+}

@@ -89,3 +89,32 @@ func TestLookupUnknown(t *testing.T) {
 		}
 	}
 }
+
+// TestMandatorySuite checks [R-17.1-4]: the mandatory-to-implement suite
+// 0x0001 is supported, with every primitive working.
+func TestMandatorySuite(t *testing.T) {
+	s, err := ciphersuite.Lookup(0x0001)
+	if err != nil {
+		t.Fatalf("R-17.1-4: suite 0x0001 is not supported: %v", err)
+	}
+	r := seededReader("mandatory")
+	sigPriv, sigPub, err := s.GenerateSignatureKeyPair(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig, err := s.SignWithLabel(sigPriv, ciphersuite.LabelKeyPackageTBS, []byte("kp"))
+	if err != nil || s.VerifyWithLabel(sigPub, ciphersuite.LabelKeyPackageTBS, []byte("kp"), sig) != nil {
+		t.Errorf("sign/verify: %v", err)
+	}
+	priv, pub, err := s.GenerateKeyPair(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kemOutput, ct, err := s.EncryptWithLabel(pub, ciphersuite.LabelWelcomeEncryption, nil, []byte("gs"), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pt, err := s.DecryptWithLabel(priv, ciphersuite.LabelWelcomeEncryption, nil, kemOutput, ct); err != nil || string(pt) != "gs" {
+		t.Errorf("encrypt/decrypt: %q, %v", pt, err)
+	}
+}
