@@ -25,6 +25,7 @@ const (
 	PSKTypeResumption PSKType = 2
 )
 
+// String names t as RFC 9420, Section 8.4 does.
 func (t PSKType) String() string {
 	switch t {
 	case PSKTypeExternal:
@@ -54,6 +55,7 @@ const (
 	UsageBranch      ResumptionPSKUsage = 3
 )
 
+// String names u as RFC 9420, Section 8.4 does.
 func (u ResumptionPSKUsage) String() string {
 	switch u {
 	case UsageApplication:

@@ -21,6 +21,8 @@ const (
 	ApplicationRatchet RatchetType = 2
 )
 
+// String names rt as RFC 9420, Section 9 does ("handshake",
+// "application"), which is also the label that starts the ratchet.
 func (rt RatchetType) String() string {
 	switch rt {
 	case HandshakeRatchet:
