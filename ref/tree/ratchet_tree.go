@@ -5,6 +5,7 @@
 package tree
 
 import (
+	"github.com/mlsref/mlsref/ref/ciphersuite"
 	"github.com/mlsref/mlsref/ref/codec"
 	"github.com/mlsref/mlsref/ref/mlserr"
 	"github.com/mlsref/mlsref/ref/treemath"
@@ -20,8 +21,24 @@ const MaxLeaves = 1 << 20
 // Sections 4.1, 7.1 and Appendix C): node x is at index x, leaf i at node
 // 2i, and a nil entry is a blank node. Its number of leaves is always a
 // power of two (Section 7.7): it grows by doubling and shrinks by halving.
+//
+// The tree owns the nodes stored in it: a LeafNode or ParentNode handed to
+// SetLeaf or SetParent, or returned by Node, Leaf or ParentNode, must not
+// be modified afterwards. Every change goes through a method of the tree,
+// which keeps the cache of tree hashes (Section 7.8) true: a change to a
+// node forgets the cached hashes of that node and its ancestors only, so
+// that the root hash after a path change costs O(log n) hashes. Clone
+// copies the cache along with the nodes, so a change to a clone (say, a
+// Commit being tried and then rejected) never touches the original's
+// hashes. A RatchetTree is not safe for concurrent use, not even for
+// reads, since computing a tree hash fills the cache.
 type RatchetTree struct {
 	nodes []*Node
+	// hashes[x] is the tree hash of node x for the suite hashSuite, or
+	// nil if it is not known. Invariant: when hashes[x] is set, so are
+	// the hashes of all of x's descendants.
+	hashes    [][]byte
+	hashSuite ciphersuite.ID
 }
 
 // NewRatchetTree returns a tree with a single leaf (RFC 9420, Section 11).
@@ -68,32 +85,77 @@ func (t *RatchetTree) ParentNode(x treemath.NodeIndex) *ParentNode {
 	return nil
 }
 
-// SetLeaf stores leaf at leaf i, which must lie inside the tree.
-func (t *RatchetTree) SetLeaf(i treemath.LeafIndex, leaf *LeafNode) {
-	t.nodes[2*i] = &Node{Leaf: leaf}
+// SetLeaf stores leaf at leaf i, which must lie inside the tree (RFC 9420,
+// Section 7.2). The tree takes ownership of leaf.
+func (t *RatchetTree) SetLeaf(i treemath.LeafIndex, leaf *LeafNode) error {
+	x := treemath.NodeIndex(2 * uint64(i))
+	if leaf == nil {
+		return mlserr.New("", mlserr.ErrInvalidInput, "SetLeaf(%d) with a nil LeafNode; use Blank (RFC 9420, Section 4.1.1)", i)
+	}
+	if uint64(i) >= uint64(t.NumLeaves()) {
+		return mlserr.New("", mlserr.ErrInvalidInput, "leaf %d is outside a tree of %d leaves (RFC 9420, Section 7.7)", i, t.NumLeaves())
+	}
+	t.nodes[x] = &Node{Leaf: leaf}
+	t.invalidate(x)
+	return nil
 }
 
 // SetParent stores p at the intermediate node x, which must lie inside the
-// tree.
-func (t *RatchetTree) SetParent(x treemath.NodeIndex, p *ParentNode) {
+// tree (RFC 9420, Section 7.1). The tree takes ownership of p.
+func (t *RatchetTree) SetParent(x treemath.NodeIndex, p *ParentNode) error {
+	if p == nil {
+		return mlserr.New("", mlserr.ErrInvalidInput, "SetParent(%d) with a nil ParentNode; use Blank (RFC 9420, Section 4.1.1)", x)
+	}
+	if treemath.IsLeaf(x) || uint64(x) >= uint64(len(t.nodes)) {
+		return mlserr.New("", mlserr.ErrInvalidInput, "node %d is not an intermediate node of a tree of width %d (RFC 9420, Appendix C)", x, len(t.nodes))
+	}
 	t.nodes[x] = &Node{Parent: p}
+	t.invalidate(x)
+	return nil
 }
 
-// Blank makes node x blank (RFC 9420, Section 4.1.1).
+// Blank makes node x blank (RFC 9420, Section 4.1.1). A node outside the
+// tree is left alone: it is blank already.
 func (t *RatchetTree) Blank(x treemath.NodeIndex) {
-	if uint64(x) < uint64(len(t.nodes)) {
+	if uint64(x) < uint64(len(t.nodes)) && t.nodes[x] != nil {
 		t.nodes[x] = nil
+		t.invalidate(x)
+	}
+}
+
+// invalidate forgets the cached tree hashes of x and of its ancestors.
+// By the cache's invariant, once an ancestor has no hash, none of its own
+// ancestors has one either.
+func (t *RatchetTree) invalidate(x treemath.NodeIndex) {
+	if t.hashes == nil {
+		return
+	}
+	n := t.NumLeaves()
+	for {
+		if uint64(x) >= uint64(len(t.hashes)) || t.hashes[x] == nil {
+			return
+		}
+		t.hashes[x] = nil
+		p, err := treemath.Parent(x, n)
+		if err != nil {
+			return
+		}
+		x = p
 	}
 }
 
 // IsBlank reports whether node x is blank (RFC 9420, Section 4.1.1).
 func (t *RatchetTree) IsBlank(x treemath.NodeIndex) bool { return t.Node(x) == nil }
 
-// Clone returns a deep copy of t.
+// Clone returns a deep copy of t, with its cache of tree hashes (whose
+// entries are never modified in place, only replaced).
 func (t *RatchetTree) Clone() *RatchetTree {
-	c := &RatchetTree{nodes: make([]*Node, len(t.nodes))}
+	c := &RatchetTree{nodes: make([]*Node, len(t.nodes)), hashSuite: t.hashSuite}
 	for i, n := range t.nodes {
 		c.nodes[i] = n.Clone()
+	}
+	if t.hashes != nil {
+		c.hashes = append([][]byte(nil), t.hashes...)
 	}
 	return c
 }
@@ -165,4 +227,5 @@ func (t *RatchetTree) UnmarshalMLS(r *codec.Reader) {
 		nodes = append(nodes, nil)
 	}
 	t.nodes = nodes
+	t.hashes = nil
 }
