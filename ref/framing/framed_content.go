@@ -86,22 +86,29 @@ func readContent(r *codec.Reader, ct ContentType, cd ContentDecoder) (app, propo
 	case ContentTypeApplication:
 		return r.OpaqueCopy(), nil, nil
 	case ContentTypeProposal:
-		return nil, readHooked(r, cd, "Proposal", cd.ReadProposal), nil
+		return nil, readHooked(r, cd, "Proposal"), nil
 	case ContentTypeCommit:
-		return nil, nil, readHooked(r, cd, "Commit", cd.ReadCommit)
+		return nil, nil, readHooked(r, cd, "Commit")
 	default:
 		r.Failf("", "unknown content type %d (RFC 9420, Section 6)", uint8(ct))
 		return nil, nil, nil
 	}
 }
 
-func readHooked(r *codec.Reader, cd ContentDecoder, what string, read func(*codec.Reader) []byte) []byte {
+// readHooked reads one Proposal or Commit (what) with cd and checks that
+// the bytes it returns are as many as it consumed.
+func readHooked(r *codec.Reader, cd ContentDecoder, what string) []byte {
 	if cd == nil {
 		r.Failf("", "no decoder for a %s was supplied (RFC 9420, Section 6)", what)
 		return nil
 	}
 	before := r.Len()
-	b := read(r)
+	var b []byte
+	if what == "Proposal" {
+		b = cd.ReadProposal(r)
+	} else {
+		b = cd.ReadCommit(r)
+	}
 	if r.Err() != nil {
 		return nil
 	}

@@ -2,6 +2,8 @@ package framing
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
 	"testing"
 
@@ -213,3 +215,9 @@ func wantErr(t *testing.T, err error, class error, req string) {
 }
 
 func clone(b []byte) []byte { return bytes.Clone(b) }
+
+func hmacSHA256(key, data []byte) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write(data)
+	return m.Sum(nil)
+}
