@@ -10,6 +10,7 @@ import (
 	"github.com/mlsref/mlsref/ref/codec"
 	"github.com/mlsref/mlsref/ref/extension"
 	"github.com/mlsref/mlsref/ref/framing"
+	"github.com/mlsref/mlsref/ref/group"
 	"github.com/mlsref/mlsref/ref/mlserr"
 	"github.com/mlsref/mlsref/ref/schedule"
 )
@@ -216,9 +217,9 @@ func checkRawContent(c *Checker, m mpContent) {
 	r := codec.NewReader(m.raw)
 	var got []byte
 	if m.ct == framing.ContentTypeProposal {
-		got = skipContentDecoder{}.ReadProposal(r)
+		got = group.ContentDecoder{}.ReadProposal(r)
 	} else {
-		got = skipContentDecoder{}.ReadCommit(r)
+		got = group.ContentDecoder{}.ReadCommit(r)
 	}
 	if c.NoErr(m.name+": decode", r.Finish()) {
 		c.Bytes(m.name+": re-encoded", got, m.raw)
@@ -228,7 +229,7 @@ func checkRawContent(c *Checker, m mpContent) {
 // decodeFramed decodes b as an MLSMessage of wire format wf and checks that
 // it re-encodes to b.
 func decodeFramed(c *Checker, name string, b []byte, wf framing.WireFormat) *framing.FramedMessage {
-	fm, err := framing.DecodeFramedMessage(b, skipContentDecoder{})
+	fm, err := framing.DecodeFramedMessage(b, group.ContentDecoder{})
 	if !c.NoErr(name+": decode MLSMessage", err) {
 		return nil
 	}
@@ -285,12 +286,12 @@ func checkUnprotectPrivate(c *Checker, s *ciphersuite.Suite, tc *messageProtecti
 	if !c.NoErr(name+": NewSecretTree", err) {
 		return nil
 	}
-	ac, err := framing.UnprotectPrivate(s, fm.PrivateMessage, tree, tc.SenderDataSecret, ctx, tc.lookup, skipContentDecoder{})
+	ac, err := framing.UnprotectPrivate(s, fm.PrivateMessage, tree, tc.SenderDataSecret, ctx, tc.lookup, group.ContentDecoder{})
 	if !c.NoErr(name+": unprotect", err) {
 		return nil
 	}
 	checkContent(c, name, tc, ac, m, framing.WireFormatPrivateMessage)
-	if _, err := framing.UnprotectPrivate(s, fm.PrivateMessage, tree, tc.SenderDataSecret, ctx, tc.lookup, skipContentDecoder{}); !errors.Is(err, mlserr.ErrGeneration) {
+	if _, err := framing.UnprotectPrivate(s, fm.PrivateMessage, tree, tc.SenderDataSecret, ctx, tc.lookup, group.ContentDecoder{}); !errors.Is(err, mlserr.ErrGeneration) {
 		c.Failf("%s: unprotecting twice: got %v, want a consumed generation", name, err)
 	}
 	return ac

@@ -12,6 +12,7 @@ import (
 	"github.com/mlsref/mlsref/ref/codec"
 	"github.com/mlsref/mlsref/ref/extension"
 	"github.com/mlsref/mlsref/ref/framing"
+	"github.com/mlsref/mlsref/ref/group"
 	"github.com/mlsref/mlsref/ref/schedule"
 )
 
@@ -54,7 +55,7 @@ func checkTranscriptHashes(c *Checker, tc *transcriptHashesCase) {
 		c.Skip("%v", err)
 		return
 	}
-	ac, err := framing.DecodeAuthenticatedContent(tc.AuthenticatedContent, skipContentDecoder{})
+	ac, err := framing.DecodeAuthenticatedContent(tc.AuthenticatedContent, group.ContentDecoder{})
 	if !c.NoErr("authenticated_content: decode", err) {
 		return
 	}
