@@ -263,7 +263,6 @@ func (g *kemGroup) checkInvariant() {
 	}
 }
 
-
 func exclusion(added []treemath.LeafIndex) map[treemath.LeafIndex]bool {
 	m := map[treemath.LeafIndex]bool{}
 	for _, l := range added {
