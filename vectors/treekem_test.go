@@ -51,6 +51,7 @@ func TestTreeKEMGenerated(t *testing.T) {
 	}
 	for _, suite := range k.Suites {
 		t.Run(fmt.Sprintf("suite-%d", suite), func(t *testing.T) {
+			t.Parallel()
 			gen := func() []byte {
 				v, err := k.Generate(suite, seeded.New(fmt.Sprintf("treekem-%d", suite)))
 				if err != nil {
