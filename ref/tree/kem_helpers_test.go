@@ -35,6 +35,9 @@ type kemGroup struct {
 	sig     map[treemath.LeafIndex][]byte
 	priv    map[treemath.LeafIndex]*tree.PrivateState
 	names   int
+	// external holds the LeafNode template of a joiner committing
+	// externally into a blank leaf (RFC 9420, Section 12.4.2).
+	external map[treemath.LeafIndex]*tree.LeafNode
 }
 
 func newKEMGroup(t testing.TB, suite ciphersuite.ID, seed string) *kemGroup {
@@ -143,8 +146,12 @@ func (g *kemGroup) groupContext(tr *tree.RatchetTree) []byte {
 func (g *kemGroup) create(i treemath.LeafIndex, added ...treemath.LeafIndex) (*tree.PendingUpdatePath, *tree.UpdatePath, []byte) {
 	g.t.Helper()
 	before := codec.Encode(g.tree)
+	template := g.tree.Leaf(i)
+	if template == nil {
+		template = g.external[i]
+	}
 	p, err := g.tree.CreateUpdatePath(g.cs, tree.CreateParams{
-		Leaf: i, LeafNode: g.tree.Leaf(i), SignaturePriv: g.sig[i], GroupID: g.groupID, Exclude: exclusion(added),
+		Leaf: i, LeafNode: template, SignaturePriv: g.sig[i], GroupID: g.groupID, Exclude: exclusion(added),
 	}, g.rand)
 	if err != nil {
 		g.t.Fatalf("leaf %d: CreateUpdatePath: %v", i, err)

@@ -122,7 +122,8 @@ func (p *PrivateState) Nodes() []treemath.NodeIndex {
 	return out
 }
 
-// Clone returns a deep copy of p.
+// Clone returns a deep copy of p (RFC 9420, Section 7.4: the keys are
+// copied, so erasing one copy leaves the other intact).
 func (p *PrivateState) Clone() *PrivateState {
 	c := &PrivateState{leaf: p.leaf, keys: make(map[treemath.NodeIndex]nodeKey, len(p.keys)), suite: p.suite}
 	for x, k := range p.keys {

@@ -90,6 +90,27 @@ func TestUpdatePathScenarios(t *testing.T) {
 	}
 }
 
+// TestExternalCommitPath has a joiner send an UpdatePath from a blank
+// leaf, as in an external Commit (RFC 9420, Section 12.4.2): there is no
+// current leaf whose encryption_key the new one must differ from, and
+// every member still reaches the joiner's commit secret.
+func TestExternalCommitPath(t *testing.T) {
+	g := newKEMGroup(t, ciphersuite.MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519, "external")
+	for i := range treemath.LeafIndex(4) {
+		g.commit(i, g.add())
+	}
+	g.remove(1)
+	ln, sig, _ := g.keyPackageLeaf()
+	g.sig[1] = sig
+	g.external = map[treemath.LeafIndex]*tree.LeafNode{1: ln}
+	g.commit(1)
+	if got := g.tree.Leaf(1); got == nil || !bytes.Equal(got.SignatureKey, ln.SignatureKey) {
+		t.Fatal("the joiner's leaf is not in the tree")
+	}
+	g.commit(0)
+	g.commit(1)
+}
+
 // TestUpdatePathAllSuites runs a small group through TreeKEM in every
 // cipher suite.
 func TestUpdatePathAllSuites(t *testing.T) {
