@@ -148,8 +148,9 @@ func DecodeFramedContent(b []byte, cd ContentDecoder) (*FramedContent, error) {
 	return fc, nil
 }
 
-// Body returns the encoding of the content that ContentType selects: the
-// application data (without its length header), or the Proposal or Commit.
+// Body returns the content that ContentType selects (RFC 9420, Section 6):
+// the application data (without its length header), or the encoding of the
+// Proposal or Commit.
 func (fc *FramedContent) Body() []byte {
 	switch fc.ContentType {
 	case ContentTypeApplication:

@@ -57,8 +57,8 @@ func DecodePrivateMessage(b []byte) (*PrivateMessage, error) {
 	return pm, nil
 }
 
-// PrivateMessageContent is the plaintext of PrivateMessage.ciphertext (RFC
-// 9420, Section 6.3.1). As in FramedContent, exactly one of
+// PrivateMessageContent is the plaintext of a PrivateMessage's ciphertext
+// (RFC 9420, Section 6.3.1). As in FramedContent, exactly one of
 // ApplicationData, Proposal and Commit is meaningful; the content type comes
 // from the enclosing PrivateMessage. Padding is the number of zero octets
 // that end the plaintext.

@@ -55,7 +55,8 @@ const (
 	WireFormatKeyPackage     WireFormat = 5 // mls_key_package
 )
 
-// String names the wire format as the registry does.
+// String names the wire format as the registry of RFC 9420, Section 17.2
+// does.
 func (wf WireFormat) String() string {
 	switch wf {
 	case WireFormatPublicMessage:
@@ -112,7 +113,7 @@ const (
 	ContentTypeCommit      ContentType = 3
 )
 
-// String names the content type.
+// String names the content type (RFC 9420, Section 6).
 func (ct ContentType) String() string {
 	switch ct {
 	case ContentTypeApplication:
@@ -125,7 +126,8 @@ func (ct ContentType) String() string {
 	return fmt.Sprintf("ContentType(%d)", uint8(ct))
 }
 
-// Valid reports whether ct is application, proposal or commit.
+// Valid reports whether ct is application, proposal or commit (RFC 9420,
+// Section 6).
 func (ct ContentType) Valid() bool { return ct >= ContentTypeApplication && ct <= ContentTypeCommit }
 
 // readContentType reads a ContentType, rejecting reserved(0) and unknown
@@ -159,7 +161,7 @@ const (
 	SenderTypeNewMemberCommit   SenderType = 4
 )
 
-// String names the sender type.
+// String names the sender type (RFC 9420, Section 6).
 func (st SenderType) String() string {
 	switch st {
 	case SenderTypeMember:
@@ -174,7 +176,8 @@ func (st SenderType) String() string {
 	return fmt.Sprintf("SenderType(%d)", uint8(st))
 }
 
-// Valid reports whether st is one of the four sender types.
+// Valid reports whether st is one of the four sender types (RFC 9420,
+// Section 6).
 func (st SenderType) Valid() bool { return st >= SenderTypeMember && st <= SenderTypeNewMemberCommit }
 
 // Sender identifies who sent a message (RFC 9420, Section 6). LeafIndex is
