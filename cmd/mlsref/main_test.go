@@ -31,7 +31,7 @@ func TestGenThenVerify(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, out, _ = runCmd(t, "vectors", "verify", good)
-	if code != 0 || !regexp.MustCompile(`^` + regexp.QuoteMeta(good) + `: [1-9][0-9]* passed, 0 failed\n$`).MatchString(out) {
+	if code != 0 || !regexp.MustCompile(`^`+regexp.QuoteMeta(good)+`: [1-9][0-9]* passed, 0 failed\n$`).MatchString(out) {
 		t.Fatalf("verify of generated file: exit %d, output %q", code, out)
 	}
 
