@@ -129,10 +129,9 @@ func (w *Writer) Optional(present bool, f func(w *Writer)) {
 // Reader decodes an encoding (RFC 9420, Section 2.1). The first error is
 // kept; reads after it return zero values.
 type Reader struct {
-	b    []byte
-	off  int // offset of b[0] in the outermost input, for error messages
-	err  error
-	what string // what is being decoded, for error messages
+	b   []byte
+	off int // offset of b[0] in the outermost input, for error messages
+	err error
 }
 
 // NewReader returns a Reader over b.
@@ -283,13 +282,11 @@ func (r *Reader) OpaqueCopy() []byte {
 // bytes are used up. f reads one element from the sub-reader it is given;
 // an element that runs past the vector's end is an error.
 func (r *Reader) Vector(f func(r *Reader)) {
-	start := r.off
 	body := r.Opaque()
 	if r.err != nil {
 		return
 	}
 	sub := &Reader{b: body, off: r.off - len(body)}
-	_ = start
 	for len(sub.b) > 0 && sub.err == nil {
 		before := len(sub.b)
 		f(sub)
