@@ -106,17 +106,18 @@ func applyTreeProposal(rt *tree.RatchetTree, p *group.Proposal, sender treemath.
 // generateTreeOperations builds trees with TreeKEM (as generateTreeKEM
 // does) and applies one proposal to each: an Add that fills a blank leaf,
 // an Add that extends the tree, an Update, a Remove in the middle and a
-// Remove that truncates the tree.
+// Remove that truncates the tree (and leaves an internal blank).
 func generateTreeOperations(suite uint16, rand io.Reader) (any, error) {
 	cs, err := ciphersuite.Lookup(ciphersuite.ID(suite))
 	if err != nil {
 		return nil, err
 	}
 	type op struct {
-		size   int
+		build  func(g *tkGen) error
 		sender treemath.LeafIndex
 		make   func(g *tkGen) (*group.Proposal, error)
 	}
+	size := func(n int) func(g *tkGen) error { return func(g *tkGen) error { return g.getTree(n) } }
 	add := func(g *tkGen) (*group.Proposal, error) {
 		ln, m, err := g.newMember()
 		if err != nil {
@@ -154,12 +155,21 @@ func generateTreeOperations(suite uint16, rand io.Reader) (any, error) {
 			return group.NewProposal(&group.Remove{Removed: uint32(i)})
 		}
 	}
+	// The senders of Adds and Removes are chosen with a blank leaf or the
+	// tree's edge right after them, so that the mutation test's changed
+	// proposal_sender is not a member.
 	ops := []op{
-		{5, 0, add},
-		{8, 3, add},
-		{8, 3, update(3)},
-		{8, 0, remove(5)},
-		{5, 1, remove(4)},
+		{size(5), 4, add},
+		{size(8), 7, add},
+		{size(8), 3, update(3)},
+		{size(8), 7, remove(5)},
+		{func(g *tkGen) error {
+			if err := g.getTree(5); err != nil {
+				return err
+			}
+			g.remove(1)
+			return g.commit(0)
+		}, 0, remove(4)},
 	}
 	var out []treeOperationsCase
 	for _, o := range ops {
@@ -167,7 +177,7 @@ func generateTreeOperations(suite uint16, rand io.Reader) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := g.getTree(o.size); err != nil {
+		if err := o.build(g); err != nil {
 			return nil, err
 		}
 		p, err := o.make(g)

@@ -212,7 +212,12 @@ func checkTreeKEM(c *Checker, tc *treekemCase) {
 		}
 
 		// A new UpdatePath from the same sender, created by mlsref, must
-		// give every other member the committer's commit secret.
+		// give every other member the committer's commit secret. This
+		// checks mlsref rather than the file, so it is skipped once the
+		// case has failed.
+		if c.Failed() {
+			continue
+		}
 		if sigPrivs[sender] == nil {
 			c.Failf("%s: the sender's leaf has no private state", name)
 			continue
@@ -263,9 +268,12 @@ func checkTreeKEMRoundTrip(c *Checker, cs *ciphersuite.Suite, tc *treekemCase, r
 }
 
 // generateTreeKEM builds trees of several shapes by running TreeKEM with
-// mlsref (test-vectors.md, "Test tree structure"): full trees, a tree with
-// internal blanks, one whose filtered direct paths skip blank nodes, and
-// one with unmerged leaves; then one UpdatePath from every member.
+// mlsref (test-vectors.md, "Test tree structure"): two full trees and one
+// with internal and trailing blanks, filtered direct paths that skip blank
+// nodes, and unmerged leaves; then one UpdatePath from every member. The
+// cases are few and small because the mutation test verifies the output
+// once per field, and a P-521 case costs thousands of scalar
+// multiplications.
 func generateTreeKEM(suite uint16, rand io.Reader) (any, error) {
 	cs, err := ciphersuite.Lookup(ciphersuite.ID(suite))
 	if err != nil {
@@ -273,24 +281,11 @@ func generateTreeKEM(suite uint16, rand io.Reader) (any, error) {
 	}
 	shapes := []func(g *tkGen) error{
 		func(g *tkGen) error { return g.getTree(2) },
-		func(g *tkGen) error { return g.getTree(5) },
-		func(g *tkGen) error { return g.getTree(8) },
-		// Internal blanks: leaf 0 removes leaves 2 and 3 and adds one.
-		func(g *tkGen) error {
-			if err := g.getTree(8); err != nil {
-				return err
-			}
-			g.remove(2)
-			g.remove(3)
-			a, err := g.add()
-			if err != nil {
-				return err
-			}
-			return g.commit(0, a)
-		},
-		// Unmerged leaves and a filtered direct path that skips blanks:
-		// leaf 0 removes leaves 1 to 3, then two members join without a
-		// path.
+		func(g *tkGen) error { return g.getTree(4) },
+		// Internal blanks, filtered direct paths that skip blank nodes,
+		// unmerged leaves and a trailing blank: from get_tree(7), leaf 0
+		// removes leaves 1 to 3 and commits, then two members join
+		// without a path (into leaves 1 and 2).
 		func(g *tkGen) error {
 			if err := g.getTree(7); err != nil {
 				return err
