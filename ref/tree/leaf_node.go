@@ -92,8 +92,10 @@ func (c *Capabilities) MarshalMLS(w *codec.Writer) {
 	writeU16s(w, c.Credentials)
 }
 
-// UnmarshalMLS decodes capabilities (RFC 9420, Section 7.2).
+// UnmarshalMLS decodes capabilities (RFC 9420, Section 7.2). Values
+// mlsref does not know are kept, never rejected.
 func (c *Capabilities) UnmarshalMLS(r *codec.Reader) {
+	// [R-7.2-6]
 	c.Versions = readU16s[ProtocolVersion](r)
 	c.CipherSuites = readU16s[ciphersuite.ID](r)
 	c.Extensions = readU16s[extension.ExtensionType](r)
@@ -270,6 +272,9 @@ func clone[T any](s []T) []T {
 // groupID and leaf are ignored for a key_package leaf.
 func (l *LeafNode) tbs(groupID []byte, leaf treemath.LeafIndex) []byte {
 	var w codec.Writer
+	// The signature covers every field, so any change to the content
+	// needs a new signature.
+	// [R-7.2-9]
 	l.marshalContent(&w)
 	if l.LeafNodeSource == SourceUpdate || l.LeafNodeSource == SourceCommit {
 		w.Opaque(groupID)

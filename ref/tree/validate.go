@@ -123,7 +123,7 @@ func ValidateLeafNode(ln *LeafNode, ctx *LeafValidationContext) error {
 		if other == nil || treemath.LeafIndex(i) == ctx.LeafIndex {
 			continue
 		}
-		// [R-7.3-18]
+		// [R-7.3-17] [R-7.3-18]
 		if bytes.Equal(other.SignatureKey, ln.SignatureKey) {
 			return mlserr.New("R-7.3-18", mlserr.ErrInvalidTree, "signature_key of the LeafNode for leaf %d is already the signature_key of leaf %d", ctx.LeafIndex, i)
 		}
@@ -254,7 +254,9 @@ func (c *leafCheck) checkLifetime(ln *LeafNode) error {
 		return mlserr.New("", mlserr.ErrInvalidInput, "no clock to check the lifetime of the LeafNode for leaf %d: set GroupParameters.Now, or SkipLifetime (RFC 9420, Section 7.3)", c.leaf)
 	}
 	now := c.p.Now().Unix()
-	// [R-7.3-9]
+	// Checked for leaves being sent and, by default, for leaves received
+	// too; SkipLifetime opts out for received ones only.
+	// [R-7.3-9] [R-7.3-10] [R-7.3-11]
 	if now < 0 || uint64(now) < lt.NotBefore || uint64(now) > lt.NotAfter {
 		return mlserr.New("R-7.3-9", mlserr.ErrInvalidTree, "the current time %d is outside the lifetime [%d, %d] of the LeafNode for leaf %d", now, lt.NotBefore, lt.NotAfter, c.leaf)
 	}
@@ -265,6 +267,7 @@ func (c *leafCheck) checkLifetime(ln *LeafNode) error {
 // (Section 7.3), and that an Update or a Commit's path brings a new
 // encryption_key.
 func (c *leafCheck) checkSource(ln *LeafNode) error {
+	// [R-7.3-13]
 	switch c.source {
 	case 0:
 	case SourceKeyPackage:

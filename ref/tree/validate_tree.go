@@ -179,6 +179,8 @@ func (t *RatchetTree) checkLeaves(p *GroupParameters) error {
 			continue
 		}
 		c := &leafCheck{p: p, leaf: i}
+		// Every leaf of a tree being validated goes through Section 7.3.
+		// [R-7.3-3]
 		if err := c.checkOwn(ln); err != nil {
 			return err
 		}
