@@ -1,0 +1,210 @@
+package group
+
+import (
+	"bytes"
+	"io"
+	"time"
+
+	"github.com/mlsref/mlsref/ref/ciphersuite"
+	"github.com/mlsref/mlsref/ref/credential"
+	"github.com/mlsref/mlsref/ref/extension"
+	"github.com/mlsref/mlsref/ref/mlserr"
+	"github.com/mlsref/mlsref/ref/tree"
+	"github.com/mlsref/mlsref/ref/treemath"
+)
+
+// KeyPackageParams are what a client chooses when it creates a KeyPackage
+// (RFC 9420, Section 10).
+type KeyPackageParams struct {
+	// Credential is the client's credential, carried in the LeafNode.
+	Credential credential.Credential
+	// Capabilities lists what the client supports. Nil means mls10, the
+	// KeyPackage's cipher suite and the credential's type only.
+	Capabilities *tree.Capabilities
+	// Lifetime bounds the validity of the LeafNode (Section 7.2). The zero
+	// value means from Now minus an hour to Now plus 90 days.
+	Lifetime tree.Lifetime
+	// Now is the clock used for a zero Lifetime; nil means time.Now.
+	Now func() time.Time
+	// LeafExtensions and Extensions are the extensions of the LeafNode and
+	// of the KeyPackage. Every non-default type among them must be listed
+	// in Capabilities (Section 10).
+	LeafExtensions extension.List
+	Extensions     extension.List
+	// SignaturePriv is the client's signature private key. Nil means a
+	// fresh key pair is drawn from the rand passed to NewKeyPackage.
+	SignaturePriv []byte
+}
+
+// KeyPackagePrivate holds the private keys of a KeyPackage, which its
+// creator keeps (RFC 9420, Section 10): the private key of init_key, used to
+// open a Welcome, that of leaf_node.encryption_key, and the signature
+// private key of leaf_node.signature_key.
+type KeyPackagePrivate struct {
+	InitPriv       []byte
+	EncryptionPriv []byte
+	SignaturePriv  []byte
+}
+
+// NewKeyPackage creates and signs a KeyPackage for suite (RFC 9420, Section
+// 10): a fresh HPKE init key pair and a fresh leaf encryption key pair are
+// drawn from rand, and the LeafNode has leaf_node_source key_package. It
+// returns the KeyPackage and the private keys the caller keeps.
+func NewKeyPackage(suite *ciphersuite.Suite, params *KeyPackageParams, rand io.Reader) (*KeyPackage, *KeyPackagePrivate, error) {
+	if suite == nil || params == nil || rand == nil {
+		return nil, nil, mlserr.New("", mlserr.ErrInvalidInput, "NewKeyPackage needs a suite, parameters and a source of randomness (RFC 9420, Section 10)")
+	}
+	priv := new(KeyPackagePrivate)
+	var sigPub []byte
+	var err error
+	if params.SignaturePriv != nil {
+		priv.SignaturePriv = bytes.Clone(params.SignaturePriv)
+		if sigPub, err = suite.SignaturePublicKey(priv.SignaturePriv); err != nil {
+			return nil, nil, err
+		}
+	} else if priv.SignaturePriv, sigPub, err = suite.GenerateSignatureKeyPair(rand); err != nil {
+		return nil, nil, err
+	}
+	// [R-10-3] a fresh init key pair for every KeyPackage, so no two
+	// KeyPackages of this client share an init_key.
+	initPriv, initPub, err := suite.GenerateKeyPair(rand)
+	if err != nil {
+		return nil, nil, err
+	}
+	encPriv, encPub, err := suite.GenerateKeyPair(rand)
+	if err != nil {
+		return nil, nil, err
+	}
+	priv.InitPriv, priv.EncryptionPriv = initPriv, encPriv
+
+	caps := tree.Capabilities{
+		Versions:     []tree.ProtocolVersion{tree.MLS10},
+		CipherSuites: []ciphersuite.ID{suite.ID()},
+		Extensions:   []extension.ExtensionType{},
+		Proposals:    []tree.ProposalType{},
+		Credentials:  []credential.CredentialType{params.Credential.CredentialType},
+	}
+	if params.Capabilities != nil {
+		caps = *params.Capabilities
+	}
+	lt := params.Lifetime
+	if lt == (tree.Lifetime{}) {
+		now := time.Now
+		if params.Now != nil {
+			now = params.Now
+		}
+		t := now()
+		lt = tree.Lifetime{NotBefore: uint64(t.Add(-time.Hour).Unix()), NotAfter: uint64(t.Add(90 * 24 * time.Hour).Unix())}
+	}
+	leafExt := params.LeafExtensions
+	if leafExt == nil {
+		leafExt = extension.List{}
+	}
+	kpExt := params.Extensions
+	if kpExt == nil {
+		kpExt = extension.List{}
+	}
+	kp := &KeyPackage{
+		Version:     MLS10,
+		CipherSuite: suite.ID(),
+		InitKey:     initPub,
+		LeafNode: tree.LeafNode{
+			EncryptionKey:  encPub,
+			SignatureKey:   sigPub,
+			Credential:     params.Credential,
+			Capabilities:   caps,
+			LeafNodeSource: tree.SourceKeyPackage,
+			Lifetime:       lt,
+			Extensions:     leafExt,
+		},
+		Extensions: kpExt,
+	}
+	if err := kp.checkExtensionsListed(); err != nil {
+		return nil, nil, err
+	}
+	if err := kp.LeafNode.Sign(suite, priv.SignaturePriv, nil, 0); err != nil {
+		return nil, nil, err
+	}
+	if err := kp.Sign(priv.SignaturePriv); err != nil {
+		return nil, nil, err
+	}
+	return kp, priv, nil
+}
+
+// checkExtensionsListed checks that every extension of kp and of its
+// LeafNode whose type is not a default one is listed in the LeafNode's
+// capabilities (RFC 9420, Sections 10 and 7.2).
+func (kp *KeyPackage) checkExtensionsListed() error {
+	for _, l := range []extension.List{kp.Extensions, kp.LeafNode.Extensions} {
+		for _, e := range l {
+			// [R-10-8]
+			if !e.ExtensionType.IsDefault() && !kp.LeafNode.Capabilities.SupportsExtension(e.ExtensionType) {
+				return mlserr.New("R-10-8", mlserr.ErrInvalidKeyPackage, "extension %v of the KeyPackage is not listed in its LeafNode's capabilities", e.ExtensionType)
+			}
+		}
+	}
+	return nil
+}
+
+// KeyPackageValidation is the context in which a KeyPackage is validated
+// (RFC 9420, Section 10.1): the group it is to join.
+type KeyPackageValidation struct {
+	// Group holds the group's suite, group_id, required capabilities,
+	// extension types, credential validator and clock (Section 7.3).
+	Group tree.GroupParameters
+	// Version is the protocol version of the GroupContext.
+	Version ProtocolVersion
+	// Tree is the group's ratchet tree, for the uniqueness of keys and the
+	// support of credential types among members; nil skips those checks.
+	Tree *tree.RatchetTree
+	// LeafIndex is the leaf the new member would occupy.
+	LeafIndex uint32
+}
+
+// ValidateKeyPackage checks kp as RFC 9420, Section 10.1 requires of a
+// KeyPackage that a member downloads or receives in an Add: cipher suite
+// and version of the group, a valid LeafNode for a KeyPackage (Section 7.3),
+// a valid signature, and an init_key different from the encryption_key.
+// Unknown extensions of kp are ignored (Section 10).
+func ValidateKeyPackage(kp *KeyPackage, v *KeyPackageValidation) error {
+	if kp == nil || v == nil || v.Group.Suite == nil {
+		return mlserr.New("", mlserr.ErrInvalidInput, "ValidateKeyPackage needs a KeyPackage and the group's parameters (RFC 9420, Section 10.1)")
+	}
+	// [R-10.1-3]
+	if kp.CipherSuite != v.Group.Suite.ID() {
+		return mlserr.New("R-10.1-3", mlserr.ErrInvalidKeyPackage, "the KeyPackage's cipher suite %v is not the group's %v", kp.CipherSuite, v.Group.Suite.ID())
+	}
+	// [R-10.1-3]
+	if kp.Version != v.Version {
+		return mlserr.New("R-10.1-3", mlserr.ErrInvalidKeyPackage, "the KeyPackage's version %d is not the group's %d", uint16(kp.Version), uint16(v.Version))
+	}
+	// [R-10-7]
+	if kp.LeafNode.LeafNodeSource != tree.SourceKeyPackage {
+		return mlserr.New("R-10-7", mlserr.ErrInvalidKeyPackage, "the KeyPackage's LeafNode has leaf_node_source %v, not key_package", kp.LeafNode.LeafNodeSource)
+	}
+	// [R-10.1-5]
+	if err := kp.VerifySignature(); err != nil {
+		return err
+	}
+	// [R-10.1-4] [R-10-4]
+	ctx := &tree.LeafValidationContext{
+		GroupParameters: v.Group,
+		LeafIndex:       leafIndex(v.LeafIndex),
+		Source:          tree.SourceKeyPackage,
+		Tree:            v.Tree,
+	}
+	if err := tree.ValidateLeafNode(&kp.LeafNode, ctx); err != nil {
+		return mlserr.Wrap("R-10.1-4", mlserr.ErrInvalidKeyPackage, err, "the KeyPackage's LeafNode is not valid for a KeyPackage")
+	}
+	// [R-10-8] (unknown extensions are otherwise ignored: [R-10-9])
+	if err := kp.checkExtensionsListed(); err != nil {
+		return err
+	}
+	// [R-10.1-6]
+	if bytes.Equal(kp.LeafNode.EncryptionKey, kp.InitKey) {
+		return mlserr.New("R-10.1-6", mlserr.ErrInvalidKeyPackage, "the KeyPackage's init_key equals its leaf_node.encryption_key")
+	}
+	return nil
+}
+
+func leafIndex(i uint32) treemath.LeafIndex { return treemath.LeafIndex(i) }
