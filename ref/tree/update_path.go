@@ -322,7 +322,10 @@ func (t *RatchetTree) MergeUpdatePath(cs *ciphersuite.Suite, params MergeParams)
 	if validate == nil {
 		validate = ValidateLeafNode
 	}
-	// [R-12.4.2-11]
+	// The committer's new leaf is validated as a leaf received in a
+	// Commit, under the same rules as an Update's leaf (its successor
+	// credential and fresh encryption key included).
+	// [R-12.4.2-11] [R-7.3-2] [R-7.5-1]
 	if err := validate(leaf, &LeafValidationContext{GroupParameters: *params.Group, LeafIndex: sender, Source: SourceCommit, Tree: t}); err != nil {
 		return nil, err
 	}
