@@ -1,0 +1,320 @@
+package group
+
+import (
+	"bytes"
+	"io"
+	"time"
+
+	"github.com/mlsref/mlsref/ref/ciphersuite"
+	"github.com/mlsref/mlsref/ref/codec"
+	"github.com/mlsref/mlsref/ref/credential"
+	"github.com/mlsref/mlsref/ref/extension"
+	"github.com/mlsref/mlsref/ref/framing"
+	"github.com/mlsref/mlsref/ref/mlserr"
+	"github.com/mlsref/mlsref/ref/schedule"
+	"github.com/mlsref/mlsref/ref/tree"
+	"github.com/mlsref/mlsref/ref/treemath"
+)
+
+// Config holds what a client brings to a group besides its keys (RFC 9420,
+// Sections 5.3.1, 7.3 and 15.3): randomness, a clock, the application's
+// credential validation, and the limits that protect a receiver. It is not
+// part of the serialized state.
+type Config struct {
+	// Rand is the source of every random value; it must be set.
+	Rand io.Reader
+	// Now is the clock against which KeyPackage lifetimes are judged
+	// (Section 7.3); nil means time.Now.
+	Now func() time.Time
+	// Credentials is the Authentication Service (Section 5.3.1); nil means
+	// credential.DefaultValidator.
+	Credentials credential.Validator
+	// Limits bound out-of-order delivery within an epoch (Section 15.3);
+	// the zero value means schedule.DefaultLimits.
+	Limits schedule.Limits
+	// SkipLifetime skips the lifetime check of received KeyPackage
+	// LeafNodes, which Section 7.3 only recommends; test vectors with
+	// expired KeyPackages need it.
+	SkipLifetime bool
+}
+
+func (c *Config) limits() schedule.Limits {
+	if c.Limits == (schedule.Limits{}) {
+		return schedule.DefaultLimits()
+	}
+	return c.Limits
+}
+
+func (c *Config) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
+}
+
+// pendingProposal is a proposal received or sent in the current epoch,
+// waiting to be committed by reference (RFC 9420, Sections 12.4 and 14).
+type pendingProposal struct {
+	ref      []byte
+	sender   framing.Sender
+	proposal *Proposal
+	// leafPriv is the encryption private key of this member's own Update,
+	// kept until a Commit that includes it (Section 12.1.2).
+	leafPriv []byte
+}
+
+// Group is one member's state of a group in one epoch (RFC 9420, Sections
+// 8, 9 and 11): the GroupContext, the ratchet tree and the member's private
+// view of it, the epoch's secrets and secret tree, the interim transcript
+// hash and the proposals received in the epoch.
+//
+// Every operation that changes the state is staged on a copy: it either
+// succeeds and the Group moves on, or fails and the Group is left as it was,
+// its MarshalBinary encoding byte for byte the same.
+type Group struct {
+	cfg        Config
+	suite      *ciphersuite.Suite
+	ctx        *schedule.GroupContext
+	tree       *tree.RatchetTree
+	priv       *tree.PrivateState
+	sigPriv    []byte
+	secrets    *schedule.EpochSecrets
+	secretTree *schedule.SecretTree
+	interim    []byte
+	pending    []pendingProposal
+	// removed is set once a Commit removed this member (Section 12.1.3):
+	// the group can no longer be used.
+	removed bool
+}
+
+// NewGroup creates a one-member group (RFC 9420, Section 11) whose creator
+// is the owner of kp: its LeafNode becomes the only leaf, and priv holds the
+// matching encryption and signature private keys (the init key is not
+// used). extensions become the GroupContext's extensions; each must be
+// supported by the creator's LeafNode (Section 13.4).
+func NewGroup(groupID []byte, kp *KeyPackage, priv *KeyPackagePrivate, extensions extension.List, cfg Config) (*Group, error) {
+	if kp == nil || priv == nil || cfg.Rand == nil {
+		return nil, mlserr.New("", mlserr.ErrInvalidInput, "NewGroup needs a KeyPackage, its private keys and Config.Rand (RFC 9420, Section 11)")
+	}
+	suite, err := kp.Suite()
+	if err != nil {
+		return nil, err
+	}
+	if extensions == nil {
+		extensions = extension.List{}
+	}
+	if err := extensions.Validate(); err != nil {
+		return nil, err
+	}
+	// [R-11-5] [R-11-6]
+	leaf := kp.LeafNode.Clone()
+	t := tree.NewRatchetTree(leaf)
+	treeHash, err := t.RootTreeHash(suite)
+	if err != nil {
+		return nil, err
+	}
+	ctx := &schedule.GroupContext{
+		Version:                 MLS10,
+		CipherSuite:             suite.ID(),
+		GroupID:                 bytes.Clone(groupID),
+		Epoch:                   0,
+		TreeHash:                treeHash,
+		ConfirmedTranscriptHash: []byte{},
+		Extensions:              extensions.Clone(),
+	}
+	g := &Group{cfg: cfg, suite: suite, ctx: ctx, tree: t, sigPriv: bytes.Clone(priv.SignaturePriv), pending: nil}
+	// The creator's own LeafNode must satisfy the group's parameters.
+	if err := tree.ValidateLeafNode(leaf, &tree.LeafValidationContext{GroupParameters: *g.params(), LeafIndex: 0, Tree: t}); err != nil {
+		return nil, err
+	}
+	if g.priv, err = tree.NewPrivateState(suite, 0, priv.EncryptionPriv); err != nil {
+		return nil, err
+	}
+	epochSecret := make([]byte, suite.Nh())
+	if _, err := io.ReadFull(cfg.Rand, epochSecret); err != nil {
+		return nil, mlserr.Wrap("", mlserr.ErrInvalidInput, err, "cannot draw the first epoch_secret (RFC 9420, Section 11)")
+	}
+	es, err := schedule.NewEpochSecret(suite, epochSecret)
+	clear(epochSecret)
+	if err != nil {
+		return nil, err
+	}
+	if g.secrets, err = es.Derive(); err != nil {
+		return nil, err
+	}
+	// [R-11-7]
+	tag := g.secrets.ConfirmationTag(ctx.ConfirmedTranscriptHash)
+	if g.interim, err = schedule.InterimTranscriptHash(suite, ctx.ConfirmedTranscriptHash, tag); err != nil {
+		return nil, err
+	}
+	if g.secretTree, err = g.secrets.NewSecretTree(t.NumLeaves(), cfg.limits()); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// params returns the group's parameters against which LeafNodes are
+// validated (RFC 9420, Sections 7.3, 11.1 and 13.4).
+func (g *Group) params() *tree.GroupParameters {
+	return groupParams(g.suite, g.ctx, &g.cfg)
+}
+
+func groupParams(suite *ciphersuite.Suite, ctx *schedule.GroupContext, cfg *Config) *tree.GroupParameters {
+	p := &tree.GroupParameters{
+		Suite:        suite,
+		GroupID:      ctx.GroupID,
+		Extensions:   ctx.Extensions.Types(),
+		Credentials:  cfg.Credentials,
+		Now:          cfg.now,
+		SkipLifetime: cfg.SkipLifetime,
+	}
+	if e, ok := ctx.Extensions.Find(extension.RequiredCapabilities); ok {
+		rc := new(tree.RequiredCapabilities)
+		if codec.Decode(e.ExtensionData, rc) == nil {
+			p.RequiredCapabilities = rc
+		}
+	}
+	return p
+}
+
+// clone returns a deep copy of g on which a transition is staged.
+func (g *Group) clone() *Group {
+	c := *g
+	c.ctx = g.ctx.Clone()
+	c.tree = g.tree.Clone()
+	c.priv = g.priv.Clone()
+	c.sigPriv = bytes.Clone(g.sigPriv)
+	c.secrets = g.secrets.Clone()
+	c.secretTree = g.secretTree.Clone()
+	c.interim = bytes.Clone(g.interim)
+	c.pending = make([]pendingProposal, len(g.pending))
+	for i, p := range g.pending {
+		c.pending[i] = pendingProposal{ref: bytes.Clone(p.ref), sender: p.sender, proposal: p.proposal, leafPriv: bytes.Clone(p.leafPriv)}
+	}
+	return &c
+}
+
+// Suite returns the group's cipher suite (RFC 9420, Section 5.1).
+func (g *Group) Suite() *ciphersuite.Suite { return g.suite }
+
+// GroupContext returns a copy of the GroupContext of the current epoch (RFC
+// 9420, Section 8.1).
+func (g *Group) GroupContext() *schedule.GroupContext { return g.ctx.Clone() }
+
+// Epoch returns the current epoch (RFC 9420, Section 8.1).
+func (g *Group) Epoch() uint64 { return g.ctx.Epoch }
+
+// LeafIndex returns this member's leaf index (RFC 9420, Section 4).
+func (g *Group) LeafIndex() uint32 { return uint32(g.priv.Leaf()) }
+
+// Tree returns a copy of the ratchet tree (RFC 9420, Section 7).
+func (g *Group) Tree() *tree.RatchetTree { return g.tree.Clone() }
+
+// TreeHash returns the tree hash of the current epoch (RFC 9420, Section
+// 7.8).
+func (g *Group) TreeHash() []byte { return bytes.Clone(g.ctx.TreeHash) }
+
+// EpochAuthenticator returns the epoch_authenticator of the current epoch
+// (RFC 9420, Section 8.7).
+func (g *Group) EpochAuthenticator() []byte { return bytes.Clone(g.secrets.EpochAuthenticator) }
+
+// Exporter derives an exported secret of the current epoch (RFC 9420,
+// Section 8.5).
+func (g *Group) Exporter(label string, context []byte, length int) ([]byte, error) {
+	return g.secrets.Exporter(label, context, length)
+}
+
+// Members returns the leaf indices of the non-blank leaves (RFC 9420,
+// Section 7.1).
+func (g *Group) Members() []uint32 {
+	var out []uint32
+	for i := uint32(0); i < g.tree.NumLeaves(); i++ {
+		if g.tree.Leaf(treemath.LeafIndex(i)) != nil {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// Active reports whether this client is still a member (RFC 9420, Section
+// 12.1.3): false once a Commit removed it.
+func (g *Group) Active() bool { return !g.removed }
+
+// MarshalBinary encodes the whole state of g deterministically, secrets
+// included, so that a state can be stored, and compared byte for byte
+// before and after a rejected message (RFC 9420, Sections 8, 9 and 14). The
+// layout, in the presentation language of Section 2.1, is mlsref's own:
+//
+//	struct {
+//	    uint8 format = 1;
+//	    GroupContext context;
+//	    opaque ratchet_tree<V>;
+//	    uint32 own_leaf;
+//	    NodeKey private_keys<V>;       /* increasing node index */
+//	    opaque signature_priv<V>;
+//	    opaque sender_data_secret<V>;
+//	    opaque exporter_secret<V>;
+//	    opaque external_secret<V>;
+//	    opaque confirmation_key<V>;
+//	    opaque membership_key<V>;
+//	    opaque resumption_psk<V>;
+//	    opaque epoch_authenticator<V>;
+//	    opaque init_secret<V>;
+//	    opaque secret_tree<V>;         /* schedule.SecretTree.MarshalBinary */
+//	    opaque interim_transcript_hash<V>;
+//	    PendingProposal pending<V>;
+//	    uint8 removed;
+//	} GroupState;
+//	struct { uint32 node; opaque priv<V>; } NodeKey;
+//	struct {
+//	    opaque ref<V>; Sender sender; Proposal proposal;
+//	    optional<opaque leaf_priv<V>>;
+//	} PendingProposal;
+func (g *Group) MarshalBinary() ([]byte, error) {
+	st, err := g.secretTree.MarshalBinary()
+	if err != nil {
+		return nil, err
+	}
+	var w codec.Writer
+	w.U8(1)
+	g.ctx.MarshalMLS(&w)
+	w.Vector(func(w *codec.Writer) { g.tree.MarshalMLS(w) })
+	w.U32(uint32(g.priv.Leaf()))
+	w.Vector(func(w *codec.Writer) {
+		for _, x := range g.priv.Nodes() {
+			k, _ := g.priv.PrivateKey(x)
+			w.U32(uint32(x))
+			w.Opaque(k)
+		}
+	})
+	w.Opaque(g.sigPriv)
+	s := g.secrets
+	for _, b := range [][]byte{s.SenderDataSecret, s.ExporterSecret, s.ExternalSecret, s.ConfirmationKey, s.MembershipKey, s.ResumptionPSK, s.EpochAuthenticator} {
+		w.Opaque(b)
+	}
+	var init []byte
+	if s.InitSecret != nil {
+		init = s.InitSecret.Bytes()
+	}
+	w.Opaque(init)
+	w.Opaque(st)
+	w.Opaque(g.interim)
+	w.Vector(func(w *codec.Writer) {
+		for i := range g.pending {
+			p := &g.pending[i]
+			w.Opaque(p.ref)
+			p.sender.MarshalMLS(w)
+			p.proposal.MarshalMLS(w)
+			w.Optional(p.leafPriv != nil, func(w *codec.Writer) { w.Opaque(p.leafPriv) })
+		}
+	})
+	if g.removed {
+		w.U8(1)
+	} else {
+		w.U8(0)
+	}
+	if err := w.Err(); err != nil {
+		return nil, err
+	}
+	return w.Bytes(), nil
+}

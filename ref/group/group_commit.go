@@ -1,0 +1,371 @@
+package group
+
+import (
+	"bytes"
+
+	"github.com/mlsref/mlsref/ref/codec"
+	"github.com/mlsref/mlsref/ref/extension"
+	"github.com/mlsref/mlsref/ref/framing"
+	"github.com/mlsref/mlsref/ref/mlserr"
+	"github.com/mlsref/mlsref/ref/schedule"
+	"github.com/mlsref/mlsref/ref/tree"
+	"github.com/mlsref/mlsref/ref/treemath"
+)
+
+// CommitOptions say what a Commit covers and how it is sent (RFC 9420,
+// Section 12.4.1).
+type CommitOptions struct {
+	// Adds and Removes are proposals the Commit carries by value.
+	Adds    []*KeyPackage
+	Removes []uint32
+	// Every proposal received in the epoch is committed by reference,
+	// except the committer's own Updates, which its path supersedes.
+	// ForcePath includes a path even when none is required.
+	ForcePath bool
+	// PublicMessage sends the Commit as a PublicMessage; by default it is
+	// a PrivateMessage.
+	PublicMessage bool
+	// OmitRatchetTree leaves the ratchet_tree extension out of the
+	// Welcome's GroupInfo; the joiners then need the tree out of band
+	// (Section 12.4.3.3).
+	OmitRatchetTree bool
+	// AuthenticatedData is the FramedContent's authenticated_data.
+	AuthenticatedData []byte
+	// Padding is the number of zero octets padding a PrivateMessage.
+	Padding int
+}
+
+// PendingCommit is a Commit this member created and sent, waiting for the
+// Delivery Service to confirm it (RFC 9420, Section 14): Merge adopts the
+// epoch it creates. The Welcome, if any, goes to the added members only
+// once the Commit is confirmed.
+type PendingCommit struct {
+	Message *MLSMessage
+	Welcome *Welcome
+	epoch   uint64
+	next    *Group
+}
+
+// MergePendingCommit moves g to the epoch pc creates (RFC 9420, Sections
+// 12.4.1 and 14). pc must have been created by g in its current epoch.
+func (g *Group) MergePendingCommit(pc *PendingCommit) error {
+	if pc == nil || pc.next == nil || pc.epoch != g.ctx.Epoch || !bytes.Equal(pc.next.ctx.GroupID, g.ctx.GroupID) {
+		return mlserr.New("", mlserr.ErrInvalidInput, "the pending Commit is not one of this group's current epoch (RFC 9420, Section 14)")
+	}
+	*g = *pc.next.clone()
+	return nil
+}
+
+// Commit creates a Commit (RFC 9420, Section 12.4.1) covering opts' Adds and
+// Removes by value and the epoch's pending proposals by reference, with a
+// path when one is required or asked for, and a Welcome for the added
+// members. g itself only records the handshake generation a PrivateMessage
+// uses; the new epoch is adopted by MergePendingCommit.
+func (g *Group) Commit(opts *CommitOptions) (*PendingCommit, error) {
+	if opts == nil {
+		opts = &CommitOptions{}
+	}
+	if g.removed {
+		return nil, mlserr.New("", mlserr.ErrInvalidInput, "this member has been removed from the group (RFC 9420, Section 12.1.3)")
+	}
+	me := g.priv.Leaf()
+	self := framing.MemberSender(uint32(me))
+	// [R-12.4.1-2]
+	var list []committedProposal
+	var refs []ProposalOrRef
+	for _, pp := range g.pending {
+		if pp.sender == self && pp.proposal.ProposalType == ProposalTypeUpdate {
+			continue
+		}
+		list = append(list, committedProposal{proposal: pp.proposal, sender: pp.sender, ref: pp.ref})
+		refs = append(refs, ProposalOrRef{Type: ProposalOrRefReference, Reference: bytes.Clone(pp.ref)})
+	}
+	for _, kp := range opts.Adds {
+		p := &Proposal{ProposalType: ProposalTypeAdd, Add: &Add{KeyPackage: *kp}}
+		list = append(list, committedProposal{proposal: p, sender: self})
+		refs = append(refs, ProposalOrRef{Type: ProposalOrRefProposal, Proposal: p})
+	}
+	for _, r := range opts.Removes {
+		p := &Proposal{ProposalType: ProposalTypeRemove, Remove: &Remove{Removed: r}}
+		list = append(list, committedProposal{proposal: p, sender: self})
+		refs = append(refs, ProposalOrRef{Type: ProposalOrRefProposal, Proposal: p})
+	}
+	// [R-12.4.1-1] [R-12.4-2]
+	if err := g.validateProposalList(list, me); err != nil {
+		return nil, err
+	}
+	// [R-12.4.1-3]
+	next := g.clone()
+	applied, err := applyProposalList(list, next.ctx, next.tree, me, func(ctx *schedule.GroupContext) *tree.GroupParameters { return groupParams(g.suite, ctx, &g.cfg) })
+	if err != nil {
+		return nil, err
+	}
+	next.ctx.Epoch = g.ctx.Epoch + 1
+	commit := &Commit{Proposals: refs}
+	if commit.Proposals == nil {
+		commit.Proposals = []ProposalOrRef{}
+	}
+	var commitSecret []byte
+	var pendingPath *tree.PendingUpdatePath
+	// [R-12.4.1-4] [R-12.4-7]
+	if pathRequired(list) || opts.ForcePath {
+		// [R-12.4.1-6]
+		pendingPath, err = next.tree.CreateUpdatePath(g.suite, tree.CreateParams{
+			Leaf: me, LeafNode: next.tree.Leaf(me), SignaturePriv: g.sigPriv, GroupID: g.ctx.GroupID, Exclude: applied.exclude(),
+		}, g.cfg.Rand)
+		if err != nil {
+			return nil, err
+		}
+		defer pendingPath.Erase()
+		next.tree = pendingPath.Tree().Clone()
+		if next.ctx.TreeHash, err = next.tree.RootTreeHash(g.suite); err != nil {
+			return nil, err
+		}
+		provisional, err := next.ctx.Marshal()
+		if err != nil {
+			return nil, err
+		}
+		if commit.Path, err = pendingPath.Encrypt(provisional, g.cfg.Rand); err != nil {
+			return nil, err
+		}
+		commitSecret = pendingPath.CommitSecret()
+		next.priv = pendingPath.PrivateState().Clone()
+	} else {
+		// [R-12.4.1-7]
+		next.priv.Prune(next.tree)
+		if next.ctx.TreeHash, err = next.tree.RootTreeHash(g.suite); err != nil {
+			return nil, err
+		}
+	}
+	commitBytes, err := commit.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	wf := framing.WireFormatPrivateMessage
+	if opts.PublicMessage {
+		wf = framing.WireFormatPublicMessage
+	}
+	// [R-12.4.1-9]
+	ac, err := framing.Sign(g.suite, wf, &framing.FramedContent{
+		GroupID: g.ctx.GroupID, Epoch: g.ctx.Epoch, Sender: self,
+		AuthenticatedData: bytes.Clone(opts.AuthenticatedData), ContentType: framing.ContentTypeCommit, Commit: commitBytes,
+	}, g.ctx, g.sigPriv)
+	if err != nil {
+		return nil, err
+	}
+	cthIn, err := ac.ConfirmedTranscriptHashInput()
+	if err != nil {
+		return nil, err
+	}
+	next.ctx.ConfirmedTranscriptHash = schedule.ConfirmedTranscriptHash(g.suite, g.interim, cthIn)
+	// [R-12.4.1-8] no PSKs: psk_secret is all zero.
+	joiner, err := next.keySchedule(g.secrets, commitSecret)
+	if err != nil {
+		return nil, err
+	}
+	if err := ac.SetConfirmationTag(g.suite, next.secrets.ConfirmationKey, next.ctx.ConfirmedTranscriptHash); err != nil {
+		return nil, err
+	}
+	if next.interim, err = schedule.InterimTranscriptHash(g.suite, next.ctx.ConfirmedTranscriptHash, ac.Auth.ConfirmationTag); err != nil {
+		return nil, err
+	}
+	pc := &PendingCommit{epoch: g.ctx.Epoch, next: next}
+
+	// [R-12.4.1-11] [R-12.4.1-12] [R-12.4.1-13] [R-12.4.1-15]
+	if len(applied.added) > 0 {
+		gi := &GroupInfo{GroupContext: *next.ctx.Clone(), Extensions: extension.List{}, ConfirmationTag: bytes.Clone(ac.Auth.ConfirmationTag), Signer: uint32(me)}
+		if !opts.OmitRatchetTree {
+			tb, err := marshal(next.tree)
+			if err != nil {
+				return nil, err
+			}
+			gi.Extensions = extension.List{{ExtensionType: extension.RatchetTree, ExtensionData: tb}}
+		}
+		if err := gi.Sign(g.suite, g.sigPriv); err != nil {
+			return nil, err
+		}
+		members := make([]NewMember, len(applied.added))
+		for k, leaf := range applied.added {
+			gs := &GroupSecrets{JoinerSecret: joiner, PSKs: []schedule.PreSharedKeyID{}}
+			if pendingPath != nil {
+				_, ps, err := pendingPath.PathSecretFor(leaf)
+				if err != nil {
+					return nil, err
+				}
+				gs.PathSecret = &PathSecret{PathSecret: ps}
+			}
+			members[k] = NewMember{KeyPackage: applied.addedKPs[k], GroupSecrets: gs}
+		}
+		if pc.Welcome, err = NewWelcome(g.suite, joiner, nil, gi, members, g.cfg.Rand); err != nil {
+			return nil, err
+		}
+	}
+	clear(joiner)
+
+	// [R-12.4.1-10] protect with the keys of the current epoch; a
+	// PrivateMessage consumes a handshake generation of g's secret tree.
+	var body codec.Marshaler
+	if opts.PublicMessage {
+		if body, err = framing.ProtectPublic(g.suite, ac, g.secrets.MembershipKey, g.ctx); err != nil {
+			return nil, err
+		}
+	} else {
+		st := g.secretTree.Clone()
+		if body, err = framing.ProtectPrivate(g.suite, ac, st, g.secrets.SenderDataSecret, opts.Padding, g.cfg.Rand); err != nil {
+			return nil, err
+		}
+		g.secretTree = st
+	}
+	if pc.Message, err = NewMLSMessage(body); err != nil {
+		return nil, err
+	}
+	return pc, nil
+}
+
+// keySchedule runs the key schedule of the epoch g.ctx describes from the
+// init_secret of prev and commitSecret (nil for all zero), with no PSKs
+// (RFC 9420, Section 8), and sets g's secrets and secret tree. It returns a
+// copy of the joiner_secret for a Welcome.
+func (g *Group) keySchedule(prev *schedule.EpochSecrets, commitSecret []byte) ([]byte, error) {
+	old := prev.Clone()
+	defer old.Erase()
+	js, err := old.InitSecret.JoinerSecret(commitSecret, g.ctx)
+	if err != nil {
+		return nil, err
+	}
+	joiner := js.Bytes()
+	es, err := js.EpochSecret(nil, g.ctx)
+	if err != nil {
+		return nil, err
+	}
+	if g.secrets, err = es.Derive(); err != nil {
+		return nil, err
+	}
+	if g.secretTree, err = g.secrets.NewSecretTree(g.tree.NumLeaves(), g.cfg.limits()); err != nil {
+		return nil, err
+	}
+	g.pending = nil
+	return joiner, nil
+}
+
+// processCommit processes a Commit received from a member (RFC 9420,
+// Section 12.4.2), staged on next, a copy of g, whose secret tree already
+// recorded the generation that decrypted it.
+func (g *Group) processCommit(next *Group, ac *framing.AuthenticatedContent) (*Received, error) {
+	sender := ac.Content.Sender
+	if sender.SenderType != framing.SenderTypeMember {
+		return nil, mlserr.New("", mlserr.ErrUnsupported, "external Commits are not implemented yet (RFC 9420, Section 12.4.3.2)")
+	}
+	committer := treemath.LeafIndex(sender.LeafIndex)
+	me := g.priv.Leaf()
+	if committer == me {
+		return nil, mlserr.New("", mlserr.ErrInvalidInput, "a Commit of this member's own: merge the pending Commit instead (RFC 9420, Section 14)")
+	}
+	commit, err := DecodeCommit(ac.Content.Commit)
+	if err != nil {
+		return nil, err
+	}
+	list := make([]committedProposal, 0, len(commit.Proposals))
+	for i, por := range commit.Proposals {
+		switch por.Type {
+		case ProposalOrRefProposal:
+			list = append(list, committedProposal{proposal: por.Proposal, sender: sender})
+		case ProposalOrRefReference:
+			var found *pendingProposal
+			for k := range g.pending {
+				if bytes.Equal(g.pending[k].ref, por.Reference) {
+					found = &g.pending[k]
+				}
+			}
+			// [R-12.4.2-4]
+			if found == nil {
+				return nil, mlserr.New("R-12.4.2-4", mlserr.ErrInvalidCommit, "proposal %d is a reference to no proposal of this epoch", i)
+			}
+			for _, prev := range list {
+				if bytes.Equal(prev.ref, por.Reference) {
+					return nil, mlserr.New("R-12.4.2-4", mlserr.ErrInvalidCommit, "proposal %d references a proposal already covered", i)
+				}
+			}
+			list = append(list, committedProposal{proposal: found.proposal, sender: found.sender, ref: found.ref, leafPriv: found.leafPriv})
+		}
+	}
+	// [R-12.4.2-4] [R-12.2-1] [R-12.2-2]
+	if err := g.validateProposalList(list, committer); err != nil {
+		return nil, err
+	}
+	// [R-12.4.2-6]
+	applied, err := applyProposalList(list, next.ctx, next.tree, me, func(ctx *schedule.GroupContext) *tree.GroupParameters { return groupParams(g.suite, ctx, &g.cfg) })
+	if err != nil {
+		return nil, err
+	}
+	// [R-12.4.2-7]
+	if pathRequired(list) && commit.Path == nil {
+		return nil, mlserr.New("R-12.4.2-7", mlserr.ErrInvalidCommit, "the Commit carries no path but covers no proposals or an Update, Remove or GroupContextExtensions")
+	}
+	rcv := &Received{ContentType: framing.ContentTypeCommit, Sender: sender, AuthenticatedData: bytes.Clone(ac.Content.AuthenticatedData)}
+	if applied.selfRemoved {
+		// This member cannot follow the group into the new epoch
+		// (Section 12.1.3): it only records that it was removed.
+		*next = *g.clone()
+		next.removed = true
+		rcv.Removed = true
+		return rcv, nil
+	}
+	if applied.ownUpdate != nil {
+		if err := next.priv.SetLeafKey(applied.ownUpdate); err != nil {
+			return nil, err
+		}
+	}
+	next.priv.Prune(next.tree)
+	next.ctx.Epoch = g.ctx.Epoch + 1
+	var commitSecret []byte
+	if commit.Path != nil {
+		// [R-12.4.2-9] [R-12.4.2-15]
+		merged, err := next.tree.MergeUpdatePath(g.suite, tree.MergeParams{
+			Sender: committer, Path: commit.Path, Group: groupParams(g.suite, next.ctx, &g.cfg), Exclude: applied.exclude(),
+		})
+		if err != nil {
+			return nil, err
+		}
+		next.tree = merged.Tree().Clone()
+		// [R-12.4.2-16]
+		if next.ctx.TreeHash, err = next.tree.RootTreeHash(g.suite); err != nil {
+			return nil, err
+		}
+		provisional, err := next.ctx.Marshal()
+		if err != nil {
+			return nil, err
+		}
+		// [R-12.4.2-17] [R-12.4.2-18]
+		dp, err := merged.Decrypt(next.priv, provisional)
+		if err != nil {
+			return nil, err
+		}
+		clear(dp.PathSecret)
+		commitSecret = dp.CommitSecret
+		next.priv = dp.PrivateState
+	} else if next.ctx.TreeHash, err = next.tree.RootTreeHash(g.suite); err != nil {
+		// [R-12.4.2-19] commit_secret stays all zero.
+		return nil, err
+	}
+	// [R-12.4.2-20]
+	cthIn, err := ac.ConfirmedTranscriptHashInput()
+	if err != nil {
+		return nil, err
+	}
+	next.ctx.ConfirmedTranscriptHash = schedule.ConfirmedTranscriptHash(g.suite, g.interim, cthIn)
+	// [R-12.4.2-21] [R-12.4.2-22]
+	joiner, err := next.keySchedule(g.secrets, commitSecret)
+	if err != nil {
+		return nil, err
+	}
+	clear(joiner)
+	// [R-12.4.2-23]
+	if err := ac.VerifyConfirmationTag(g.suite, next.secrets.ConfirmationKey, next.ctx.ConfirmedTranscriptHash); err != nil {
+		return nil, err
+	}
+	if next.interim, err = schedule.InterimTranscriptHash(g.suite, next.ctx.ConfirmedTranscriptHash, ac.Auth.ConfirmationTag); err != nil {
+		return nil, err
+	}
+	return rcv, nil
+}

@@ -1,0 +1,239 @@
+package group
+
+import (
+	"bytes"
+
+	"github.com/mlsref/mlsref/ref/codec"
+	"github.com/mlsref/mlsref/ref/framing"
+	"github.com/mlsref/mlsref/ref/mlserr"
+	"github.com/mlsref/mlsref/ref/tree"
+	"github.com/mlsref/mlsref/ref/treemath"
+)
+
+// Received is what a processed message delivered (RFC 9420, Sections 6,
+// 12 and 15).
+type Received struct {
+	ContentType       framing.ContentType
+	Sender            framing.Sender
+	AuthenticatedData []byte
+	// ApplicationData is the content of an application message.
+	ApplicationData []byte
+	// Proposal is a proposal now pending in the epoch.
+	Proposal *Proposal
+	// Removed is set when a Commit removed this member (Section 12.1.3).
+	Removed bool
+}
+
+// Process handles a PublicMessage or PrivateMessage of the group (RFC 9420,
+// Sections 6, 12.1, 12.4.2 and 15): an application message is decrypted and
+// returned, a proposal is verified and kept for the epoch, a Commit moves
+// the group to its next epoch. Any error leaves g exactly as it was.
+func (g *Group) Process(m *MLSMessage) (*Received, error) {
+	if m == nil {
+		return nil, mlserr.New("", mlserr.ErrInvalidInput, "no message (RFC 9420, Section 6)")
+	}
+	if g.removed {
+		return nil, mlserr.New("", mlserr.ErrInvalidInput, "this member has been removed from the group (RFC 9420, Section 12.1.3)")
+	}
+	next := g.clone()
+	var ac *framing.AuthenticatedContent
+	var err error
+	switch {
+	case m.WireFormat == framing.WireFormatPublicMessage && m.PublicMessage != nil:
+		pm := m.PublicMessage
+		if err := g.checkEpoch(pm.Content.GroupID, pm.Content.Epoch, pm.Content.ContentType); err != nil {
+			return nil, err
+		}
+		if pm.Content.Sender.SenderType != framing.SenderTypeMember {
+			return nil, mlserr.New("", mlserr.ErrUnsupported, "messages from non-member senders are not implemented yet (RFC 9420, Section 12.1.8)")
+		}
+		leaf := g.tree.Leaf(treemath.LeafIndex(pm.Content.Sender.LeafIndex))
+		if leaf == nil {
+			return nil, mlserr.New("", mlserr.ErrMalformed, "the sender's leaf %d is blank or outside the tree (RFC 9420, Section 6.1)", pm.Content.Sender.LeafIndex)
+		}
+		// [R-12.4.2-2] [R-12.4.2-3] [R-12.1-1]
+		if ac, err = framing.UnprotectPublic(g.suite, pm, g.secrets.MembershipKey, g.ctx, leaf.SignatureKey); err != nil {
+			return nil, err
+		}
+	case m.WireFormat == framing.WireFormatPrivateMessage && m.PrivateMessage != nil:
+		pm := m.PrivateMessage
+		if err := g.checkEpoch(pm.GroupID, pm.Epoch, pm.ContentType); err != nil {
+			return nil, err
+		}
+		lookup := func(i uint32) ([]byte, bool) {
+			if l := g.tree.Leaf(treemath.LeafIndex(i)); l != nil {
+				return l.SignatureKey, true
+			}
+			return nil, false
+		}
+		// [R-12.4.2-2] [R-12.4.2-3] [R-12.1-1]
+		if ac, err = framing.UnprotectPrivate(g.suite, pm, next.secretTree, g.secrets.SenderDataSecret, g.ctx, lookup, ContentDecoder{}); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, mlserr.New("", mlserr.ErrInvalidInput, "wire format %v does not carry group content (RFC 9420, Section 6)", m.WireFormat)
+	}
+	var rcv *Received
+	switch ac.Content.ContentType {
+	case framing.ContentTypeApplication:
+		if ac.Content.Sender.LeafIndex == uint32(g.priv.Leaf()) {
+			return nil, mlserr.New("", mlserr.ErrInvalidInput, "an application message of this member's own (RFC 9420, Section 15)")
+		}
+		rcv = &Received{ContentType: framing.ContentTypeApplication, Sender: ac.Content.Sender,
+			AuthenticatedData: bytes.Clone(ac.Content.AuthenticatedData), ApplicationData: bytes.Clone(ac.Content.ApplicationData)}
+	case framing.ContentTypeProposal:
+		if rcv, err = next.receiveProposal(ac); err != nil {
+			return nil, err
+		}
+	case framing.ContentTypeCommit:
+		if rcv, err = g.processCommit(next, ac); err != nil {
+			return nil, err
+		}
+	}
+	*g = *next
+	return rcv, nil
+}
+
+// checkEpoch checks that a message is for this group and its current epoch
+// (RFC 9420, Sections 6, 12.1 and 12.4.2).
+func (g *Group) checkEpoch(groupID []byte, epoch uint64, ct framing.ContentType) error {
+	if !bytes.Equal(groupID, g.ctx.GroupID) {
+		return mlserr.New("", mlserr.ErrEpoch, "the message is for another group (RFC 9420, Section 6)")
+	}
+	if epoch == g.ctx.Epoch {
+		return nil
+	}
+	switch ct {
+	case framing.ContentTypeCommit:
+		// [R-12.4.2-1]
+		return mlserr.New("R-12.4.2-1", mlserr.ErrEpoch, "a Commit for epoch %d, while the group is in epoch %d", epoch, g.ctx.Epoch)
+	case framing.ContentTypeProposal:
+		// [R-12.1-1]
+		return mlserr.New("R-12.1-1", mlserr.ErrEpoch, "a proposal for epoch %d, while the group is in epoch %d", epoch, g.ctx.Epoch)
+	}
+	return mlserr.New("", mlserr.ErrEpoch, "an application message for epoch %d, while the group is in epoch %d; past epochs are not kept yet (RFC 9420, Section 15)", epoch, g.ctx.Epoch)
+}
+
+// receiveProposal keeps a verified proposal for the epoch (RFC 9420,
+// Sections 12.1 and 12.4), under its ProposalRef (Section 5.2).
+func (g *Group) receiveProposal(ac *framing.AuthenticatedContent) (*Received, error) {
+	p, err := DecodeProposal(ac.Content.Proposal)
+	if err != nil {
+		return nil, err
+	}
+	if p.ProposalType == ProposalTypeUpdate && ac.Content.Sender.LeafIndex == uint32(g.priv.Leaf()) {
+		return nil, mlserr.New("", mlserr.ErrInvalidInput, "an Update of this member's own arrived from the wire (RFC 9420, Section 12.1.2)")
+	}
+	acBytes, err := marshal(ac)
+	if err != nil {
+		return nil, err
+	}
+	g.pending = append(g.pending, pendingProposal{ref: g.suite.MakeProposalRef(acBytes), sender: ac.Content.Sender, proposal: p})
+	return &Received{ContentType: framing.ContentTypeProposal, Sender: ac.Content.Sender, AuthenticatedData: bytes.Clone(ac.Content.AuthenticatedData), Proposal: p}, nil
+}
+
+// sendContent signs content of this member and protects it with the keys
+// of the epoch (RFC 9420, Sections 6.1 to 6.3). A PrivateMessage consumes a
+// generation of g's secret tree.
+func (g *Group) sendContent(content *framing.FramedContent, public bool, padding int) (*framing.AuthenticatedContent, *MLSMessage, error) {
+	wf := framing.WireFormatPrivateMessage
+	if public {
+		wf = framing.WireFormatPublicMessage
+	}
+	ac, err := framing.Sign(g.suite, wf, content, g.ctx, g.sigPriv)
+	if err != nil {
+		return nil, nil, err
+	}
+	var body codec.Marshaler
+	if public {
+		if body, err = framing.ProtectPublic(g.suite, ac, g.secrets.MembershipKey, g.ctx); err != nil {
+			return nil, nil, err
+		}
+	} else {
+		st := g.secretTree.Clone()
+		if body, err = framing.ProtectPrivate(g.suite, ac, st, g.secrets.SenderDataSecret, padding, g.cfg.Rand); err != nil {
+			return nil, nil, err
+		}
+		g.secretTree = st
+	}
+	m, err := NewMLSMessage(body)
+	if err != nil {
+		return nil, nil, err
+	}
+	return ac, m, nil
+}
+
+// SendApplication encrypts data as an application message, a
+// PrivateMessage padded with padding zero octets (RFC 9420, Sections 6.3
+// and 15). A member that holds proposals of the epoch must commit them
+// first (Section 12.4).
+func (g *Group) SendApplication(data, authenticatedData []byte, padding int) (*MLSMessage, error) {
+	if g.removed {
+		return nil, mlserr.New("", mlserr.ErrInvalidInput, "this member has been removed from the group (RFC 9420, Section 12.1.3)")
+	}
+	// [R-12.4-1]
+	if len(g.pending) > 0 {
+		return nil, mlserr.New("R-12.4-1", mlserr.ErrInvalidInput, "%d proposals of this epoch are pending: commit them before sending application data", len(g.pending))
+	}
+	_, m, err := g.sendContent(&framing.FramedContent{
+		GroupID: g.ctx.GroupID, Epoch: g.ctx.Epoch, Sender: framing.MemberSender(uint32(g.priv.Leaf())),
+		AuthenticatedData: bytes.Clone(authenticatedData), ContentType: framing.ContentTypeApplication, ApplicationData: bytes.Clone(data),
+	}, false, padding)
+	return m, err
+}
+
+// Propose sends p as a proposal message of this member (RFC 9420, Section
+// 12.1) and keeps it among the epoch's pending proposals, to be committed
+// by reference. For an Update, use ProposeUpdate.
+func (g *Group) Propose(p *Proposal, public bool) (*MLSMessage, error) {
+	if p == nil || p.ProposalType == ProposalTypeUpdate {
+		return nil, mlserr.New("", mlserr.ErrInvalidInput, "Propose takes any proposal but an Update: see ProposeUpdate (RFC 9420, Section 12.1)")
+	}
+	return g.propose(p, public, nil)
+}
+
+// ProposeUpdate proposes to replace this member's LeafNode with one holding
+// a fresh encryption key (RFC 9420, Section 12.1.2). The new leaf's private
+// key is kept until a Commit that includes the Update.
+func (g *Group) ProposeUpdate(public bool) (*MLSMessage, error) {
+	me := g.priv.Leaf()
+	old := g.tree.Leaf(me)
+	priv, pub, err := g.suite.GenerateKeyPair(g.cfg.Rand)
+	if err != nil {
+		return nil, err
+	}
+	ln := old.Clone()
+	ln.EncryptionKey = pub
+	ln.LeafNodeSource = tree.SourceUpdate
+	ln.Lifetime = tree.Lifetime{}
+	ln.ParentHash = nil
+	if err := ln.Sign(g.suite, g.sigPriv, g.ctx.GroupID, me); err != nil {
+		return nil, err
+	}
+	return g.propose(&Proposal{ProposalType: ProposalTypeUpdate, Update: &Update{LeafNode: *ln}}, public, priv)
+}
+
+func (g *Group) propose(p *Proposal, public bool, leafPriv []byte) (*MLSMessage, error) {
+	if g.removed {
+		return nil, mlserr.New("", mlserr.ErrInvalidInput, "this member has been removed from the group (RFC 9420, Section 12.1.3)")
+	}
+	pb, err := p.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	next := g.clone()
+	ac, m, err := next.sendContent(&framing.FramedContent{
+		GroupID: g.ctx.GroupID, Epoch: g.ctx.Epoch, Sender: framing.MemberSender(uint32(g.priv.Leaf())),
+		AuthenticatedData: []byte{}, ContentType: framing.ContentTypeProposal, Proposal: pb,
+	}, public, 0)
+	if err != nil {
+		return nil, err
+	}
+	acBytes, err := marshal(ac)
+	if err != nil {
+		return nil, err
+	}
+	next.pending = append(next.pending, pendingProposal{ref: g.suite.MakeProposalRef(acBytes), sender: ac.Content.Sender, proposal: p, leafPriv: leafPriv})
+	*g = *next
+	return m, nil
+}
