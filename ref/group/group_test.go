@@ -350,3 +350,44 @@ func forgeCommit(t *testing.T, g *Group, c *Commit) *MLSMessage {
 	}
 	return m
 }
+
+// TestJoinRejects checks that a Welcome whose tree does not match its
+// GroupInfo, or whose tree is missing, is rejected.
+func TestJoinRejects(t *testing.T) {
+	s := mustSuite(t, ciphersuite.MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519)
+	akp, apriv := newKP(t, s, "alice")
+	ag, err := NewGroup([]byte("g"), akp, apriv, nil, testConfig("alice"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bkp, bpriv := newKP(t, s, "bob")
+	pc, err := ag.Commit(&CommitOptions{Adds: []*KeyPackage{bkp}, OmitRatchetTree: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// No tree at all.
+	if _, err := JoinGroup(pc.Welcome, bkp, bpriv, nil, testConfig("b")); mlserr.RequirementOf(err) != "R-12.4.3.1-1" {
+		t.Fatalf("no tree: err = %v, want R-12.4.3.1-1", err)
+	}
+	// The tree of the previous epoch: the signer's key is there, the tree
+	// hash is not the GroupInfo's.
+	if _, err := JoinGroup(pc.Welcome, bkp, bpriv, ag.Tree(), testConfig("b")); !errors.Is(err, mlserr.ErrInvalidWelcome) && !errors.Is(err, mlserr.ErrInvalidTree) {
+		t.Fatalf("stale tree: err = %v, want an invalid Welcome", err)
+	}
+	// The right tree works.
+	if err := ag.MergePendingCommit(pc); err != nil {
+		t.Fatal(err)
+	}
+	bg, err := JoinGroup(pc.Welcome, bkp, bpriv, ag.Tree(), testConfig("b"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	agree(t, []*member{{"alice", ag}, {"bob", bg}})
+	// A tampered encrypted GroupInfo does not decrypt.
+	wel := *pc.Welcome
+	wel.EncryptedGroupInfo = bytes.Clone(wel.EncryptedGroupInfo)
+	wel.EncryptedGroupInfo[0] ^= 1
+	if _, err := JoinGroup(&wel, bkp, bpriv, ag.Tree(), testConfig("b")); err == nil {
+		t.Fatal("tampered Welcome accepted")
+	}
+}
