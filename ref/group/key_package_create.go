@@ -87,6 +87,18 @@ func NewKeyPackage(suite *ciphersuite.Suite, params *KeyPackageParams, rand io.R
 	if params.Capabilities != nil {
 		caps = *params.Capabilities
 	}
+	// Default proposal and extension types are implied, never listed.
+	// [R-7.2-1] [R-7.2-2] [R-7.2-3]
+	for _, pt := range caps.Proposals {
+		if tree.IsDefaultProposalType(pt) {
+			return nil, nil, mlserr.New("R-7.2-2", mlserr.ErrInvalidInput, "capabilities list the default proposal type 0x%04x, which must not be listed", uint16(pt))
+		}
+	}
+	for _, et := range caps.Extensions {
+		if et.IsDefault() {
+			return nil, nil, mlserr.New("R-7.2-3", mlserr.ErrInvalidInput, "capabilities list the default extension type %v, which must not be listed", et)
+		}
+	}
 	lt := params.Lifetime
 	if lt == (tree.Lifetime{}) {
 		now := time.Now
@@ -186,7 +198,7 @@ func ValidateKeyPackage(kp *KeyPackage, v *KeyPackageValidation) error {
 	if err := kp.VerifySignature(); err != nil {
 		return err
 	}
-	// [R-10.1-4] [R-10-4]
+	// [R-10.1-4] [R-10-4] [R-7.3-1]
 	ctx := &tree.LeafValidationContext{
 		GroupParameters: v.Group,
 		LeafIndex:       leafIndex(v.LeafIndex),

@@ -74,6 +74,35 @@ func TestNewKeyPackageUnlistedExtension(t *testing.T) {
 	}
 }
 
+// TestNewKeyPackageListsNoDefaults checks that capabilities listing a
+// default proposal or extension type are refused (RFC 9420, Section 7.2).
+func TestNewKeyPackageListsNoDefaults(t *testing.T) {
+	s := mustSuite(t, ciphersuite.MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519)
+	base := func() tree.Capabilities {
+		return tree.Capabilities{
+			Versions:     []tree.ProtocolVersion{tree.MLS10},
+			CipherSuites: []ciphersuite.ID{s.ID()},
+			Extensions:   []extension.ExtensionType{},
+			Proposals:    []tree.ProposalType{},
+			Credentials:  []credential.CredentialType{credential.Basic},
+		}
+	}
+	withProposal := base()
+	withProposal.Proposals = []tree.ProposalType{0x0003} // remove
+	withExtension := base()
+	withExtension.Extensions = []extension.ExtensionType{0x0002} // ratchet_tree
+	for want, caps := range map[string]tree.Capabilities{"R-7.2-2": withProposal, "R-7.2-3": withExtension} {
+		_, _, err := NewKeyPackage(s, &KeyPackageParams{Credential: credential.NewBasic([]byte("a")), Now: fixedClock, Capabilities: &caps}, seeded.New("d"))
+		if got := mlserr.RequirementOf(err); got != want {
+			t.Errorf("err = %v, want %s", err, want)
+		}
+	}
+	ok := base()
+	if _, _, err := NewKeyPackage(s, &KeyPackageParams{Credential: credential.NewBasic([]byte("a")), Now: fixedClock, Capabilities: &ok}, seeded.New("d")); err != nil {
+		t.Fatalf("capabilities without default types refused: %v", err)
+	}
+}
+
 // TestValidateKeyPackageRejects breaks each rule of RFC 9420, Section 10.1
 // in turn.
 func TestValidateKeyPackageRejects(t *testing.T) {
