@@ -1,36 +1,8 @@
 package vectors
 
 import (
-	"encoding/json"
 	"testing"
 )
-
-func TestDeserializationOfficial(t *testing.T) {
-	n := verifyOfficialAllPass(t, "deserialization", "deserialization.json")
-	t.Logf("%d official cases pass", n)
-}
-
-func TestDeserializationGenerated(t *testing.T) {
-	data := generateAndVerify(t, "deserialization", "deserialization")
-	var cases []deserializationCase
-	if err := json.Unmarshal(data, &cases); err != nil {
-		t.Fatal(err)
-	}
-	// Every row of Table 1 of RFC 9420, Section 2.1.2 is covered at both
-	// of its edges.
-	for _, want := range []uint64{0, 63, 64, 16383, 16384, 1<<30 - 1} {
-		found := false
-		for _, c := range cases {
-			found = found || c.Length == want
-		}
-		if !found {
-			t.Errorf("no case of length %d", want)
-		}
-	}
-	if len(cases) != 27 {
-		t.Errorf("%d cases, want 27", len(cases))
-	}
-}
 
 // TestDeserializationHandWritten checks hand-written cases: good ones must
 // pass, and headers that are non-minimal, reserved, trailing or that do
