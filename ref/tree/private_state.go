@@ -47,6 +47,9 @@ func NewPrivateState(cs *ciphersuite.Suite, leaf treemath.LeafIndex, encryptionP
 	return p, nil
 }
 
+// Suite returns the cipher suite of p's keys (RFC 9420, Section 5.1).
+func (p *PrivateState) Suite() *ciphersuite.Suite { return p.suite }
+
 // Leaf returns the member's leaf index (RFC 9420, Section 4).
 func (p *PrivateState) Leaf() treemath.LeafIndex { return p.leaf }
 
