@@ -4,6 +4,7 @@
 //	mlsref vectors verify [--type T] [FILE|DIR ...]
 //	mlsref vectors gen TYPE [--suite N] [--seed S]
 //	mlsref vectors types
+//	mlsref demo [--members N] [--epochs E] [--suite S] [--seed SEED]
 package main
 
 import (
@@ -23,6 +24,13 @@ const usage = `usage:
         write vectors of TYPE in the official JSON format to stdout
   mlsref vectors types
         list the vector types mlsref knows
+  mlsref demo [--members N] [--epochs E] [--suite S] [--seed SEED]
+        simulate a group of N clients (default 8) through E Commits
+        (default 12): adds, updates, removes and re-adds, reordered
+        application messages, a replay and a forged Commit that must be
+        rejected; prints one row per epoch after checking that every member
+        agrees; exits non-zero on any disagreement; the same seed gives the
+        same table
 `
 
 func main() {
@@ -38,6 +46,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "vectors":
 		return runVectors(args[1:], stdout, stderr)
+	case "demo":
+		return runDemo(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
