@@ -142,6 +142,18 @@ func (g *Group) View(c ClientID) *View { return g.views[c] }
 // Proposal returns the proposal sent under r (RFC 9420, Section 12.1).
 func (g *Group) Proposal(r Ref) *SentProposal { return g.proposals[r] }
 
+// Proposals returns the proposals sent by reference in epoch e, in the
+// order they were sent (RFC 9420, Section 12.1).
+func (g *Group) Proposals(e uint64) []*SentProposal {
+	var out []*SentProposal
+	for r := Ref(1); r <= g.nextRef; r++ {
+		if sp := g.proposals[r]; sp != nil && sp.Epoch == e {
+			out = append(out, sp)
+		}
+	}
+	return out
+}
+
 // Active reports whether c has a view of the group and has not processed
 // its removal (RFC 9420, Section 12.1.3).
 func (g *Group) Active(c ClientID) bool {

@@ -1,0 +1,275 @@
+package proptest
+
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/mlsref/mlsref/model"
+	"github.com/mlsref/mlsref/ref/group"
+	"github.com/mlsref/mlsref/ref/mlserr"
+	"github.com/mlsref/mlsref/ref/tree"
+)
+
+func reqsOf(err error) []string { return mlserr.Requirements(err) }
+
+// wrap encodes a message of ref/group for the wire.
+func (m *machine) wrap(msg *group.MLSMessage, mm *model.Message) *envelope {
+	m.t.Helper()
+	b, err := msg.Marshal()
+	if err != nil {
+		m.t.Fatalf("encoding %v: %v", mm, err)
+	}
+	return &envelope{wire: b, mm: mm}
+}
+
+// forge returns a copy of env altered on the wire as f says (RFC 9420,
+// Sections 6.2 and 6.3).
+func (m *machine) forge(env *envelope, f model.Forgery) *envelope {
+	m.t.Helper()
+	msg, err := group.DecodeMLSMessage(env.wire)
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	switch f {
+	case model.ForgedSignature:
+		msg.PublicMessage.Auth.Signature = bytes.Clone(msg.PublicMessage.Auth.Signature)
+		msg.PublicMessage.Auth.Signature[0] ^= 1
+	case model.ForgedMembershipTag:
+		msg.PublicMessage.MembershipTag = bytes.Clone(msg.PublicMessage.MembershipTag)
+		msg.PublicMessage.MembershipTag[len(msg.PublicMessage.MembershipTag)-1] ^= 0x80
+	case model.ForgedCiphertext:
+		ct := bytes.Clone(msg.PrivateMessage.Ciphertext)
+		ct[len(ct)/2] ^= 4
+		msg.PrivateMessage.Ciphertext = ct
+	}
+	out := m.wrap(msg, env.mm.WithForgery(f))
+	out.data = env.data
+	return out
+}
+
+// forgery draws an alteration that fits env's wire format.
+func forgeryFor(env *envelope, pick int) model.Forgery {
+	if !env.mm.Public {
+		return model.ForgedCiphertext
+	}
+	if pick%2 == 0 {
+		return model.ForgedSignature
+	}
+	return model.ForgedMembershipTag
+}
+
+// broadcast queues a handshake message for every client holding an active
+// group state, except the sender.
+func (m *machine) broadcast(env *envelope, from model.ClientID) {
+	for _, c := range m.clients {
+		if c.id != from && c.g != nil && c.g.Active() {
+			m.inbox[c.id] = append(m.inbox[c.id], env)
+		}
+	}
+}
+
+// post puts an application message in the bag of every other client
+// holding a group state, removed ones included: they must not read it.
+func (m *machine) post(env *envelope, from model.ClientID) {
+	for _, c := range m.clients {
+		if c.id != from && c.g != nil {
+			b := append(m.bag[c.id], env)
+			if len(b) > maxBag {
+				b = b[len(b)-maxBag:]
+			}
+			m.bag[c.id] = b
+		}
+	}
+}
+
+// deliverAll makes every client that is not lagging process its inbox.
+func (m *machine) deliverAll() {
+	for _, c := range m.clients {
+		if !m.lagging[c.id] {
+			m.drain(c)
+		}
+	}
+}
+
+// drain makes c process every message of its inbox, in order.
+func (m *machine) drain(c *client) {
+	for len(m.inbox[c.id]) > 0 {
+		env := m.inbox[c.id][0]
+		m.inbox[c.id] = m.inbox[c.id][1:]
+		if c.g == nil {
+			continue
+		}
+		m.deliver(c, env, "deliver")
+	}
+}
+
+// deliver has c process env with ref/group and the model, checks that
+// they agree, and returns whether the message was accepted.
+func (m *machine) deliver(c *client, env *envelope, what string) bool {
+	m.t.Helper()
+	what = fmt.Sprintf("%s-%v %s to %s", what, env.mm.Kind, env.mm, c.name)
+	msg, err := group.DecodeMLSMessage(env.wire)
+	if err != nil {
+		m.t.Fatalf("%s: the message does not decode: %v", what, err)
+	}
+	var before []byte
+	if !m.mg.Judge(c.id, env.mm).Accept() {
+		before = m.state(c)
+	}
+	rcv, err := c.g.Process(msg)
+	v, out, merr := m.mg.Receive(c.id, env.mm)
+	if merr != nil {
+		m.t.Fatalf("%s: %v (the harness delivered a forked Commit)", what, merr)
+	}
+	m.expect(what, v, err)
+	if !v.Accept() {
+		m.logf("  %s: rejected: %v", what, err)
+		m.unchanged(c, before, what)
+		return false
+	}
+	m.logf("  %s: accepted", what)
+	switch env.mm.Kind {
+	case model.Application:
+		m.cfg.Stats.check(1)
+		if !bytes.Equal(rcv.ApplicationData, env.data) || rcv.Sender.LeafIndex != env.mm.Sender {
+			m.t.Fatalf("%s: got %q from leaf %d, want %q from leaf %d", what, rcv.ApplicationData, rcv.Sender.LeafIndex, env.data, env.mm.Sender)
+		}
+	case model.CommitMsg:
+		m.cfg.Stats.check(1)
+		if rcv.Removed != out.Removed {
+			m.t.Fatalf("%s: ref/group says removed=%v, the model %v", what, rcv.Removed, out.Removed)
+		}
+		if out.Removed {
+			m.cfg.Stats.event("event: member processes its own removal")
+		}
+	}
+	s := append(m.seen[c.id], env)
+	if len(s) > maxSeen {
+		s = s[len(s)-maxSeen:]
+	}
+	m.seen[c.id] = s
+	return true
+}
+
+// commitOptions are the options of one Commit, for ref/group and the
+// model.
+type commitOptions struct {
+	adds      []*keyPackage
+	removes   []uint32
+	forcePath bool
+	public    bool
+	omitTree  bool
+	// wrongTree makes the first joiner first try the tree of the previous
+	// epoch when the tree travels out of band.
+	wrongTree bool
+	// forge, when not NotForged, delivers an altered copy of the Commit
+	// to one member before the genuine one.
+	forge model.Forgery
+}
+
+// commit has c create a Commit with o; when both ref/group and the model
+// accept it, the Commit is confirmed: c merges it, it is queued for every
+// other member, and the added clients join from the Welcome. It returns
+// whether the Commit was created.
+func (m *machine) commit(c *client, o commitOptions, what string) bool {
+	m.t.Helper()
+	gopts := &group.CommitOptions{Removes: o.removes, ForcePath: o.forcePath, PublicMessage: o.public, OmitRatchetTree: o.omitTree}
+	mopts := model.CommitOptions{Removes: o.removes, ForcePath: o.forcePath, Public: o.public}
+	for _, kp := range o.adds {
+		gopts.Adds = append(gopts.Adds, kp.kp)
+		mopts.Adds = append(mopts.Adds, kp.m)
+	}
+	what = fmt.Sprintf("%s by %s", what, c.name)
+	before := m.state(c)
+	pc, err := c.g.Commit(gopts)
+	mm, v := m.mg.CreateCommit(c.id, mopts)
+	m.expect(what, v, err)
+	if !v.Accept() {
+		m.logf("%s: rejected: %v", what, err)
+		m.unchanged(c, before, what)
+		return false
+	}
+	m.logf("%s: %v", what, mm.Commit)
+	env := m.wrap(pc.Message, mm)
+	if o.forge != model.NotForged {
+		if victims := m.others(c); len(victims) > 0 {
+			m.deliver(m.client(victims[0]), m.forge(env, o.forge), "forged")
+		}
+	}
+	applied, err := m.mg.Merge(mm)
+	if err != nil {
+		m.t.Fatalf("%s: the model cannot merge: %v", what, err)
+	}
+	prevTree := c.g.Tree()
+	if err := c.g.MergePendingCommit(pc); err != nil {
+		m.t.Fatalf("%s: MergePendingCommit: %v", what, err)
+	}
+	m.broadcast(env, c.id)
+	if len(applied.Added) > 0 {
+		m.join(c, pc.Welcome, mm.Commit, applied, o, prevTree)
+	} else if pc.Welcome != nil {
+		m.t.Fatalf("%s: a Welcome without Adds", what)
+	}
+	m.deliverAll()
+	return true
+}
+
+// others returns the current members other than c.
+func (m *machine) others(c *client) []model.ClientID {
+	var out []model.ClientID
+	for _, id := range m.current() {
+		if id != c.id {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// join has the clients a confirmed Commit added join from its Welcome,
+// with the tree in the Welcome or, when it was left out, the committer's
+// tree out of band.
+func (m *machine) join(committer *client, wel *group.Welcome, commit *model.Commit, applied model.Applied, o commitOptions, prevTree *tree.RatchetTree) {
+	m.t.Helper()
+	if wel == nil {
+		m.t.Fatalf("a Commit adding %d members without a Welcome", len(applied.Added))
+	}
+	wb, err := wel.Marshal()
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	kpOf := map[model.ClientID]*keyPackage{}
+	for _, e := range commit.Entries {
+		if e.Proposal.Type == model.Add {
+			kpOf[e.Proposal.KeyPackage.Client] = m.kps[e.Proposal.KeyPackage.ID]
+		}
+	}
+	epoch := m.mg.Epoch()
+	for i, a := range applied.Added {
+		c := m.client(a.Client)
+		kp := kpOf[a.Client]
+		w, err := group.DecodeWelcome(wb)
+		if err != nil {
+			m.t.Fatalf("the Welcome does not decode: %v", err)
+		}
+		src := model.TreeSource{InWelcome: true}
+		var rt *tree.RatchetTree
+		if o.omitTree {
+			if i == 0 && o.wrongTree {
+				what := fmt.Sprintf("join %s with the tree of epoch %d", c.name, epoch-1)
+				_, err := group.JoinGroup(w, kp.kp, kp.priv, prevTree, m.config(c))
+				m.expect(what, m.mg.Join(c.id, kp.m, epoch, model.TreeSource{Epoch: epoch - 1}), err)
+				m.logf("%s: %v", what, err)
+			}
+			src, rt = model.TreeSource{Epoch: epoch}, committer.g.Tree()
+		}
+		g, err := group.JoinGroup(w, kp.kp, kp.priv, rt, m.config(c))
+		what := fmt.Sprintf("join %s (tree in Welcome: %v)", c.name, src.InWelcome)
+		m.expect(what, m.mg.Join(c.id, kp.m, epoch, src), err)
+		m.logf("%s at leaf %d", what, a.Leaf)
+		c.g = g
+		delete(m.inbox, c.id)
+		delete(m.bag, c.id)
+		delete(m.seen, c.id)
+		delete(m.lagging, c.id)
+	}
+}
