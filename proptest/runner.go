@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"testing"
 
 	"pgregory.net/rapid"
 )
@@ -44,19 +45,50 @@ type RunOptions struct {
 // does inside a test named name: it replays name's fail files under
 // testdata/rapid (and o.FailFile) first, then o.Checks random sequences; a
 // failing sequence is shrunk and saved as a new fail file. Run sets
-// rapid's command-line flags for its duration, so calls are serialized.
-func Run(name string, o RunOptions, prop func(*rapid.T)) (res Result) {
+// rapid's command-line flags for its duration, so calls are serialized,
+// and must not overlap with Check.
+func Run(name string, o RunOptions, prop func(*rapid.T)) Result {
 	runMu.Lock()
 	defer runMu.Unlock()
+	restore := SetRapidFlags(o)
+	defer restore()
+	return Check(name, prop)
+}
+
+// SetRapidFlags sets rapid's command-line flags to o and returns a
+// function that restores them.
+func SetRapidFlags(o RunOptions) (restore func()) {
 	set := map[string]string{"rapid.checks": strconv.Itoa(o.Checks), "rapid.seed": strconv.FormatUint(o.Seed, 10), "rapid.failfile": o.FailFile}
+	var undo []func()
 	for k, v := range set {
 		f := flag.Lookup(k)
 		old := f.Value.String()
 		if err := f.Value.Set(v); err != nil {
 			panic(err)
 		}
-		defer f.Value.Set(old) //nolint:errcheck // restoring a value it held
+		undo = append(undo, func() { _ = f.Value.Set(old) })
 	}
+	return func() {
+		for _, u := range undo {
+			u()
+		}
+	}
+}
+
+// Check checks prop as rapid.Check does inside a test named name, with
+// rapid's flags as they are (see SetRapidFlags). Calls may run
+// concurrently: each draws its own seed when the flags name none.
+func Check(name string, prop func(*rapid.T)) (res Result) {
+	// rapid consults testing.Short, which needs the testing flags,
+	// registered and parsed; outside a test they keep their defaults.
+	initTesting.Do(func() {
+		if flag.Lookup("test.short") == nil {
+			testing.Init()
+		}
+		if !flag.Parsed() {
+			_ = flag.CommandLine.Parse(nil)
+		}
+	})
 	tb := &runTB{name: name}
 	defer func() {
 		if r := recover(); r != nil && r != errFailNow {
@@ -72,9 +104,10 @@ func Run(name string, o RunOptions, prop func(*rapid.T)) (res Result) {
 }
 
 var (
-	runMu      sync.Mutex
-	failFileRe = regexp.MustCompile(`-rapid\.failfile="([^"]+)"`)
-	errFailNow = new(int)
+	initTesting sync.Once
+	runMu       sync.Mutex
+	failFileRe  = regexp.MustCompile(`-rapid\.failfile="([^"]+)"`)
+	errFailNow  = new(int)
 )
 
 // runTB is the rapid.TB of Run: it records the output and the failure.

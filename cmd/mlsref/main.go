@@ -5,6 +5,7 @@
 //	mlsref vectors gen TYPE [--suite N] [--seed S]
 //	mlsref vectors types
 //	mlsref demo [--members N] [--epochs E] [--suite S] [--seed SEED]
+//	mlsref campaign prop [--duration D] [--seed N] [--workers W] [--dir DIR]
 package main
 
 import (
@@ -31,6 +32,14 @@ const usage = `usage:
         rejected; prints one row per epoch after checking that every member
         agrees; exits non-zero on any disagreement; the same seed gives the
         same table
+  mlsref campaign prop [--duration D] [--seed N] [--batch B] [--workers W]
+                       [--progress P] [--dir DIR] [--known]
+        run the property campaign (package proptest: ref/group clients
+        against the model) for D (default 1m), printing progress every P
+        (steps, checks, operation kinds covered); a failure is shrunk,
+        printed and saved as a rapid fail file in DIR (default
+        proptest/testdata/rapid/TestGroupStateMachine, which go test
+        replays); exits non-zero on a failure
 `
 
 func main() {
@@ -48,6 +57,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runVectors(args[1:], stdout, stderr)
 	case "demo":
 		return runDemo(args[1:], stdout, stderr)
+	case "campaign":
+		return runCampaign(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
