@@ -36,6 +36,22 @@ type Config struct {
 	// LeafNodes, which Section 7.3 only recommends; test vectors with
 	// expired KeyPackages need it.
 	SkipLifetime bool
+	// MaxLifetime is the longest total lifetime of a KeyPackage LeafNode
+	// the application accepts (Section 7.2); zero means
+	// tree.DefaultMaxLifetime, a negative value no limit.
+	MaxLifetime time.Duration
+	// PSKs is the application's store of pre-shared keys (Section 8.4):
+	// external PSKs, and resumption PSKs of other groups or of epochs this
+	// group no longer keeps. Nil means none.
+	PSKs PSKLookup
+	// MaxPastEpochs bounds how many past epochs' secret trees the group
+	// keeps to decrypt late application messages (Sections 9.2 and
+	// 15.3); zero means DefaultMaxPastEpochs, a negative value none.
+	MaxPastEpochs int
+	// ResumptionPSKEpochs bounds how many past epochs' resumption_psk the
+	// group keeps (Section 8.6); zero means DefaultResumptionPSKEpochs, a
+	// negative value none.
+	ResumptionPSKEpochs int
 }
 
 func (c *Config) limits() schedule.Limits {
@@ -82,6 +98,12 @@ type Group struct {
 	secretTree *schedule.SecretTree
 	interim    []byte
 	pending    []pendingProposal
+	// past holds what is kept of the most recent past epochs for late
+	// application messages (Section 15.3), oldest first.
+	past []pastEpoch
+	// resumption holds the resumption_psk of past epochs (Section 8.6),
+	// see psk.go.
+	resumption resumptionPSKs
 	// removed is set once a Commit removed this member (Section 12.1.3):
 	// the group can no longer be used.
 	removed bool
@@ -167,6 +189,7 @@ func groupParams(suite *ciphersuite.Suite, ctx *schedule.GroupContext, cfg *Conf
 		Credentials:  cfg.Credentials,
 		Now:          cfg.now,
 		SkipLifetime: cfg.SkipLifetime,
+		MaxLifetime:  cfg.MaxLifetime,
 	}
 	if e, ok := ctx.Extensions.Find(extension.RequiredCapabilities); ok {
 		rc := new(tree.RequiredCapabilities)
@@ -179,14 +202,27 @@ func groupParams(suite *ciphersuite.Suite, ctx *schedule.GroupContext, cfg *Conf
 
 // clone returns a deep copy of g on which a transition is staged.
 func (g *Group) clone() *Group {
+	c := g.cloneSharingTree()
+	c.tree = g.tree.Clone()
+	return c
+}
+
+// cloneSharingTree is clone but for the ratchet tree, which the copy
+// shares with g: for a transition that replaces the tree rather than
+// changing it in place, copying it would cost O(n) for nothing.
+func (g *Group) cloneSharingTree() *Group {
 	c := *g
 	c.ctx = g.ctx.Clone()
-	c.tree = g.tree.Clone()
 	c.priv = g.priv.Clone()
 	c.sigPriv = bytes.Clone(g.sigPriv)
 	c.secrets = g.secrets.Clone()
 	c.secretTree = g.secretTree.Clone()
 	c.interim = bytes.Clone(g.interim)
+	c.resumption = g.resumption.clone()
+	c.past = nil
+	for i := range g.past {
+		c.past = append(c.past, g.past[i].clone())
+	}
 	c.pending = make([]pendingProposal, len(g.pending))
 	for i, p := range g.pending {
 		c.pending[i] = pendingProposal{ref: bytes.Clone(p.ref), sender: p.sender, proposal: p.proposal, leafPriv: bytes.Clone(p.leafPriv)}
@@ -239,82 +275,3 @@ func (g *Group) Members() []uint32 {
 // Active reports whether this client is still a member (RFC 9420, Section
 // 12.1.3): false once a Commit removed it.
 func (g *Group) Active() bool { return !g.removed }
-
-// MarshalBinary encodes the whole state of g deterministically, secrets
-// included, so that a state can be stored, and compared byte for byte
-// before and after a rejected message (RFC 9420, Sections 8, 9 and 14). The
-// layout, in the presentation language of Section 2.1, is mlsref's own:
-//
-//	struct {
-//	    uint8 format = 1;
-//	    GroupContext context;
-//	    opaque ratchet_tree<V>;
-//	    uint32 own_leaf;
-//	    NodeKey private_keys<V>;       /* increasing node index */
-//	    opaque signature_priv<V>;
-//	    opaque sender_data_secret<V>;
-//	    opaque exporter_secret<V>;
-//	    opaque external_secret<V>;
-//	    opaque confirmation_key<V>;
-//	    opaque membership_key<V>;
-//	    opaque resumption_psk<V>;
-//	    opaque epoch_authenticator<V>;
-//	    opaque init_secret<V>;
-//	    opaque secret_tree<V>;         /* schedule.SecretTree.MarshalBinary */
-//	    opaque interim_transcript_hash<V>;
-//	    PendingProposal pending<V>;
-//	    uint8 removed;
-//	} GroupState;
-//	struct { uint32 node; opaque priv<V>; } NodeKey;
-//	struct {
-//	    opaque ref<V>; Sender sender; Proposal proposal;
-//	    optional<opaque leaf_priv<V>>;
-//	} PendingProposal;
-func (g *Group) MarshalBinary() ([]byte, error) {
-	st, err := g.secretTree.MarshalBinary()
-	if err != nil {
-		return nil, err
-	}
-	var w codec.Writer
-	w.U8(1)
-	g.ctx.MarshalMLS(&w)
-	w.Vector(func(w *codec.Writer) { g.tree.MarshalMLS(w) })
-	w.U32(uint32(g.priv.Leaf()))
-	w.Vector(func(w *codec.Writer) {
-		for _, x := range g.priv.Nodes() {
-			k, _ := g.priv.PrivateKey(x)
-			w.U32(uint32(x))
-			w.Opaque(k)
-		}
-	})
-	w.Opaque(g.sigPriv)
-	s := g.secrets
-	for _, b := range [][]byte{s.SenderDataSecret, s.ExporterSecret, s.ExternalSecret, s.ConfirmationKey, s.MembershipKey, s.ResumptionPSK, s.EpochAuthenticator} {
-		w.Opaque(b)
-	}
-	var init []byte
-	if s.InitSecret != nil {
-		init = s.InitSecret.Bytes()
-	}
-	w.Opaque(init)
-	w.Opaque(st)
-	w.Opaque(g.interim)
-	w.Vector(func(w *codec.Writer) {
-		for i := range g.pending {
-			p := &g.pending[i]
-			w.Opaque(p.ref)
-			p.sender.MarshalMLS(w)
-			p.proposal.MarshalMLS(w)
-			w.Optional(p.leafPriv != nil, func(w *codec.Writer) { w.Opaque(p.leafPriv) })
-		}
-	})
-	if g.removed {
-		w.U8(1)
-	} else {
-		w.U8(0)
-	}
-	if err := w.Err(); err != nil {
-		return nil, err
-	}
-	return w.Bytes(), nil
-}

@@ -2,6 +2,7 @@ package group
 
 import (
 	"bytes"
+	"slices"
 
 	"github.com/mlsref/mlsref/ref/codec"
 	"github.com/mlsref/mlsref/ref/extension"
@@ -18,6 +19,9 @@ type CommitOptions struct {
 	// Adds and Removes are proposals the Commit carries by value.
 	Adds    []*KeyPackage
 	Removes []uint32
+	// PSKs name pre-shared keys to inject (Section 12.1.4), carried by
+	// value after the Adds and Removes; each gets a fresh psk_nonce.
+	PSKs []schedule.PreSharedKeyID
 	// Every proposal received in the epoch is committed by reference,
 	// except the committer's own Updates, which its path supersedes.
 	// ForcePath includes a path even when none is required.
@@ -52,7 +56,16 @@ func (g *Group) MergePendingCommit(pc *PendingCommit) error {
 	if pc == nil || pc.next == nil || pc.epoch != g.ctx.Epoch || !bytes.Equal(pc.next.ctx.GroupID, g.ctx.GroupID) {
 		return mlserr.New("", mlserr.ErrInvalidInput, "the pending Commit is not one of this group's current epoch (RFC 9420, Section 14)")
 	}
-	*g = *pc.next.clone()
+	next := pc.next.clone()
+	// The epoch being left is kept for late application messages as it
+	// is now, with the generations used since the Commit was created
+	// (Section 15.3).
+	cur := &Group{cfg: g.cfg}
+	for i := range g.past {
+		cur.past = append(cur.past, g.past[i].clone())
+	}
+	next.past = cur.retainEpoch(g.ctx, g.tree, g.secrets.SenderDataSecret, g.secretTree.Clone())
+	*g = *next
 	return nil
 }
 
@@ -73,10 +86,7 @@ func (g *Group) Commit(opts *CommitOptions) (*PendingCommit, error) {
 	// [R-12.4.1-2]
 	var list []committedProposal
 	var refs []ProposalOrRef
-	for _, pp := range g.pending {
-		if pp.sender == self && pp.proposal.ProposalType == ProposalTypeUpdate {
-			continue
-		}
+	for _, pp := range g.preferredPending(self, opts.Removes) {
 		list = append(list, committedProposal{proposal: pp.proposal, sender: pp.sender, ref: pp.ref})
 		refs = append(refs, ProposalOrRef{Type: ProposalOrRefReference, Reference: bytes.Clone(pp.ref)})
 	}
@@ -90,12 +100,27 @@ func (g *Group) Commit(opts *CommitOptions) (*PendingCommit, error) {
 		list = append(list, committedProposal{proposal: p, sender: self})
 		refs = append(refs, ProposalOrRef{Type: ProposalOrRefProposal, Proposal: p})
 	}
+	for _, id := range opts.PSKs {
+		p, err := g.pskProposal(&id, len(list))
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, committedProposal{proposal: p, sender: self})
+		refs = append(refs, ProposalOrRef{Type: ProposalOrRefProposal, Proposal: p})
+	}
 	// [R-12.4.1-1] [R-12.4-2]
 	if err := g.validateProposalList(list, me); err != nil {
 		return nil, err
 	}
-	// [R-12.4.1-3]
-	next := g.clone()
+	pskIDs, pskSecret, err := g.committedPSKs(list)
+	if err != nil {
+		return nil, err
+	}
+	// [R-12.4.1-3] the tree is copied only when proposals change it.
+	next := g.cloneSharingTree()
+	if len(list) > 0 {
+		next.tree = g.tree.Clone()
+	}
 	applied, err := applyProposalList(list, next.ctx, next.tree, me, func(ctx *schedule.GroupContext) *tree.GroupParameters { return groupParams(g.suite, ctx, &g.cfg) })
 	if err != nil {
 		return nil, err
@@ -117,7 +142,8 @@ func (g *Group) Commit(opts *CommitOptions) (*PendingCommit, error) {
 			return nil, err
 		}
 		defer pendingPath.Erase()
-		next.tree = pendingPath.Tree().Clone()
+		// The pending path's tree is a fresh copy, only read from now on.
+		next.tree = pendingPath.Tree()
 		if next.ctx.TreeHash, err = next.tree.RootTreeHash(g.suite); err != nil {
 			return nil, err
 		}
@@ -158,8 +184,8 @@ func (g *Group) Commit(opts *CommitOptions) (*PendingCommit, error) {
 		return nil, err
 	}
 	next.ctx.ConfirmedTranscriptHash = schedule.ConfirmedTranscriptHash(g.suite, g.interim, cthIn)
-	// [R-12.4.1-8] no PSKs: psk_secret is all zero.
-	joiner, err := next.keySchedule(g.secrets, commitSecret)
+	// [R-12.4.1-8]
+	joiner, err := next.keySchedule(g.secrets, commitSecret, pskSecret)
 	if err != nil {
 		return nil, err
 	}
@@ -186,7 +212,8 @@ func (g *Group) Commit(opts *CommitOptions) (*PendingCommit, error) {
 		}
 		members := make([]NewMember, len(applied.added))
 		for k, leaf := range applied.added {
-			gs := &GroupSecrets{JoinerSecret: joiner, PSKs: []schedule.PreSharedKeyID{}}
+			// [R-8.4-1] the same PSKs as the Commit, in the same order.
+			gs := &GroupSecrets{JoinerSecret: joiner, PSKs: pskIDs}
 			if pendingPath != nil {
 				_, ps, err := pendingPath.PathSecretFor(leaf)
 				if err != nil {
@@ -196,7 +223,7 @@ func (g *Group) Commit(opts *CommitOptions) (*PendingCommit, error) {
 			}
 			members[k] = NewMember{KeyPackage: applied.addedKPs[k], GroupSecrets: gs}
 		}
-		if pc.Welcome, err = NewWelcome(g.suite, joiner, nil, gi, members, g.cfg.Rand); err != nil {
+		if pc.Welcome, err = NewWelcome(g.suite, joiner, pskSecret, gi, members, g.cfg.Rand); err != nil {
 			return nil, err
 		}
 	}
@@ -222,11 +249,60 @@ func (g *Group) Commit(opts *CommitOptions) (*PendingCommit, error) {
 	return pc, nil
 }
 
+// preferredPending returns the pending proposals a Commit of self covers
+// by reference, in the order received (RFC 9420, Sections 12.2 and
+// 12.4.1): all of them but self's own Updates, which the Commit's path
+// supersedes, and, where several Updates and Removes apply to one leaf,
+// only the first Remove, or the most recent Update when no Remove does.
+// A leaf that removes (the Commit's by-value Removes) takes no pending
+// Update or Remove.
+func (g *Group) preferredPending(self framing.Sender, removes []uint32) []*pendingProposal {
+	removed := map[uint32]bool{}
+	for _, r := range removes {
+		removed[r] = true
+	}
+	lastUpdate := map[uint32]int{}
+	for i := range g.pending {
+		pp := &g.pending[i]
+		if pp.proposal.ProposalType == ProposalTypeUpdate {
+			lastUpdate[pp.sender.LeafIndex] = i
+		}
+	}
+	for i := range g.pending {
+		if p := g.pending[i].proposal; p.ProposalType == ProposalTypeRemove {
+			removed[p.Remove.Removed] = true
+		}
+	}
+	taken := map[uint32]bool{}
+	var out []*pendingProposal
+	for i := range g.pending {
+		pp := &g.pending[i]
+		switch pp.proposal.ProposalType {
+		case ProposalTypeUpdate:
+			leaf := pp.sender.LeafIndex
+			// [R-12.2-7]
+			if pp.sender == self || removed[leaf] || lastUpdate[leaf] != i {
+				continue
+			}
+		case ProposalTypeRemove:
+			leaf := pp.proposal.Remove.Removed
+			// [R-12.2-7]
+			if taken[leaf] || slices.Contains(removes, leaf) {
+				continue
+			}
+			taken[leaf] = true
+		}
+		out = append(out, pp)
+	}
+	return out
+}
+
 // keySchedule runs the key schedule of the epoch g.ctx describes from the
-// init_secret of prev and commitSecret (nil for all zero), with no PSKs
-// (RFC 9420, Section 8), and sets g's secrets and secret tree. It returns a
-// copy of the joiner_secret for a Welcome.
-func (g *Group) keySchedule(prev *schedule.EpochSecrets, commitSecret []byte) ([]byte, error) {
+// init_secret of prev, commitSecret and pskSecret (nil for all zero) (RFC
+// 9420, Section 8), and sets g's secrets and secret tree; prev's
+// resumption_psk is retained (Section 8.6). It returns a copy of the
+// joiner_secret for a Welcome.
+func (g *Group) keySchedule(prev *schedule.EpochSecrets, commitSecret, pskSecret []byte) ([]byte, error) {
 	old := prev.Clone()
 	defer old.Erase()
 	js, err := old.InitSecret.JoinerSecret(commitSecret, g.ctx)
@@ -234,10 +310,13 @@ func (g *Group) keySchedule(prev *schedule.EpochSecrets, commitSecret []byte) ([
 		return nil, err
 	}
 	joiner := js.Bytes()
-	es, err := js.EpochSecret(nil, g.ctx)
+	es, err := js.EpochSecret(pskSecret, g.ctx)
 	if err != nil {
 		return nil, err
 	}
+	// g.ctx already holds the new epoch; prev is the secrets of the one
+	// before.
+	g.retainResumptionPSK(g.ctx.Epoch-1, prev)
 	if g.secrets, err = es.Derive(); err != nil {
 		return nil, err
 	}
@@ -293,6 +372,16 @@ func (g *Group) processCommit(next *Group, ac *framing.AuthenticatedContent) (*R
 	if err := g.validateProposalList(list, committer); err != nil {
 		return nil, err
 	}
+	// [R-12.4.2-5] [R-12.4.2-21]
+	_, pskSecret, err := g.committedPSKs(list)
+	if err != nil {
+		return nil, err
+	}
+	// next shares g's tree (see Process): the proposals are applied to a
+	// copy of it, when there are any.
+	if len(list) > 0 {
+		next.tree = g.tree.Clone()
+	}
 	// [R-12.4.2-6]
 	applied, err := applyProposalList(list, next.ctx, next.tree, me, func(ctx *schedule.GroupContext) *tree.GroupParameters { return groupParams(g.suite, ctx, &g.cfg) })
 	if err != nil {
@@ -327,7 +416,8 @@ func (g *Group) processCommit(next *Group, ac *framing.AuthenticatedContent) (*R
 		if err != nil {
 			return nil, err
 		}
-		next.tree = merged.Tree().Clone()
+		// The merged tree is a fresh copy, only read from now on.
+		next.tree = merged.Tree()
 		// [R-12.4.2-16]
 		if next.ctx.TreeHash, err = next.tree.RootTreeHash(g.suite); err != nil {
 			return nil, err
@@ -354,8 +444,11 @@ func (g *Group) processCommit(next *Group, ac *framing.AuthenticatedContent) (*R
 		return nil, err
 	}
 	next.ctx.ConfirmedTranscriptHash = schedule.ConfirmedTranscriptHash(g.suite, g.interim, cthIn)
+	// The epoch being left is kept for late application messages, with
+	// the generation that decrypted this Commit consumed (Section 15.3).
+	next.past = next.retainEpoch(g.ctx, g.tree, g.secrets.SenderDataSecret, next.secretTree)
 	// [R-12.4.2-21] [R-12.4.2-22]
-	joiner, err := next.keySchedule(g.secrets, commitSecret)
+	joiner, err := next.keySchedule(g.secrets, commitSecret, pskSecret)
 	if err != nil {
 		return nil, err
 	}

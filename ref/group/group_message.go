@@ -2,10 +2,12 @@ package group
 
 import (
 	"bytes"
+	"errors"
 
 	"github.com/mlsref/mlsref/ref/codec"
 	"github.com/mlsref/mlsref/ref/framing"
 	"github.com/mlsref/mlsref/ref/mlserr"
+	"github.com/mlsref/mlsref/ref/schedule"
 	"github.com/mlsref/mlsref/ref/tree"
 	"github.com/mlsref/mlsref/ref/treemath"
 )
@@ -13,8 +15,11 @@ import (
 // Received is what a processed message delivered (RFC 9420, Sections 6,
 // 12 and 15).
 type Received struct {
-	ContentType       framing.ContentType
-	Sender            framing.Sender
+	ContentType framing.ContentType
+	Sender      framing.Sender
+	// Epoch is the epoch the message was sent in: an application message
+	// may come from a past epoch (Section 15.3).
+	Epoch             uint64
 	AuthenticatedData []byte
 	// ApplicationData is the content of an application message.
 	ApplicationData []byte
@@ -27,7 +32,9 @@ type Received struct {
 // Process handles a PublicMessage or PrivateMessage of the group (RFC 9420,
 // Sections 6, 12.1, 12.4.2 and 15): an application message is decrypted and
 // returned, a proposal is verified and kept for the epoch, a Commit moves
-// the group to its next epoch. Any error leaves g exactly as it was.
+// the group to its next epoch. An application message of one of the past
+// epochs the group keeps (Config.MaxPastEpochs) is decrypted with that
+// epoch's keys. Any error leaves g exactly as it was.
 func (g *Group) Process(m *MLSMessage) (*Received, error) {
 	if m == nil {
 		return nil, mlserr.New("", mlserr.ErrInvalidInput, "no message (RFC 9420, Section 6)")
@@ -35,9 +42,11 @@ func (g *Group) Process(m *MLSMessage) (*Received, error) {
 	if g.removed {
 		return nil, mlserr.New("", mlserr.ErrInvalidInput, "this member has been removed from the group (RFC 9420, Section 12.1.3)")
 	}
-	next := g.clone()
 	var ac *framing.AuthenticatedContent
 	var err error
+	// st is the staged copy of the epoch's secret tree, for a
+	// PrivateMessage; nil for a PublicMessage.
+	var st *schedule.SecretTree
 	switch {
 	case m.WireFormat == framing.WireFormatPublicMessage && m.PublicMessage != nil:
 		pm := m.PublicMessage
@@ -48,15 +57,20 @@ func (g *Group) Process(m *MLSMessage) (*Received, error) {
 			return nil, mlserr.New("", mlserr.ErrUnsupported, "messages from non-member senders are not implemented yet (RFC 9420, Section 12.1.8)")
 		}
 		leaf := g.tree.Leaf(treemath.LeafIndex(pm.Content.Sender.LeafIndex))
+		// [R-6.1-2] a member signs with the key of its leaf: a blank
+		// leaf (a removed member) has none.
 		if leaf == nil {
-			return nil, mlserr.New("", mlserr.ErrMalformed, "the sender's leaf %d is blank or outside the tree (RFC 9420, Section 6.1)", pm.Content.Sender.LeafIndex)
+			return nil, mlserr.New("R-6.1-2", mlserr.ErrMalformed, "the sender's leaf %d is blank or outside the tree", pm.Content.Sender.LeafIndex)
 		}
 		// [R-12.4.2-2] [R-12.4.2-3] [R-12.1-1]
 		if ac, err = framing.UnprotectPublic(g.suite, pm, g.secrets.MembershipKey, g.ctx, leaf.SignatureKey); err != nil {
-			return nil, err
+			return nil, unprotectError(pm.Content.ContentType, err)
 		}
 	case m.WireFormat == framing.WireFormatPrivateMessage && m.PrivateMessage != nil:
 		pm := m.PrivateMessage
+		if bytes.Equal(pm.GroupID, g.ctx.GroupID) && pm.Epoch < g.ctx.Epoch && pm.ContentType == framing.ContentTypeApplication {
+			return g.processPastApplication(pm)
+		}
 		if err := g.checkEpoch(pm.GroupID, pm.Epoch, pm.ContentType); err != nil {
 			return nil, err
 		}
@@ -66,21 +80,31 @@ func (g *Group) Process(m *MLSMessage) (*Received, error) {
 			}
 			return nil, false
 		}
+		st = g.secretTree.Clone()
 		// [R-12.4.2-2] [R-12.4.2-3] [R-12.1-1]
-		if ac, err = framing.UnprotectPrivate(g.suite, pm, next.secretTree, g.secrets.SenderDataSecret, g.ctx, lookup, ContentDecoder{}); err != nil {
-			return nil, err
+		if ac, err = framing.UnprotectPrivate(g.suite, pm, st, g.secrets.SenderDataSecret, g.ctx, lookup, ContentDecoder{}); err != nil {
+			return nil, unprotectError(pm.ContentType, err)
 		}
 	default:
 		return nil, mlserr.New("", mlserr.ErrInvalidInput, "wire format %v does not carry group content (RFC 9420, Section 6)", m.WireFormat)
 	}
-	var rcv *Received
-	switch ac.Content.ContentType {
-	case framing.ContentTypeApplication:
+	if ac.Content.ContentType == framing.ContentTypeApplication {
+		// Only the secret tree changes: no need to copy the whole state.
 		if ac.Content.Sender.LeafIndex == uint32(g.priv.Leaf()) {
 			return nil, mlserr.New("", mlserr.ErrInvalidInput, "an application message of this member's own (RFC 9420, Section 15)")
 		}
-		rcv = &Received{ContentType: framing.ContentTypeApplication, Sender: ac.Content.Sender,
-			AuthenticatedData: bytes.Clone(ac.Content.AuthenticatedData), ApplicationData: bytes.Clone(ac.Content.ApplicationData)}
+		g.secretTree = st
+		return &Received{ContentType: framing.ContentTypeApplication, Sender: ac.Content.Sender, Epoch: ac.Content.Epoch,
+			AuthenticatedData: bytes.Clone(ac.Content.AuthenticatedData), ApplicationData: bytes.Clone(ac.Content.ApplicationData)}, nil
+	}
+	// A proposal leaves the tree alone; processCommit copies it before
+	// applying proposals to it.
+	next := g.cloneSharingTree()
+	if st != nil {
+		next.secretTree = st
+	}
+	var rcv *Received
+	switch ac.Content.ContentType {
 	case framing.ContentTypeProposal:
 		if rcv, err = next.receiveProposal(ac); err != nil {
 			return nil, err
@@ -89,9 +113,34 @@ func (g *Group) Process(m *MLSMessage) (*Received, error) {
 		if rcv, err = g.processCommit(next, ac); err != nil {
 			return nil, err
 		}
+	default:
+		return nil, mlserr.New("", mlserr.ErrMalformed, "content type %v (RFC 9420, Section 6)", ac.Content.ContentType)
 	}
+	rcv.Epoch = ac.Content.Epoch
 	*g = *next
 	return rcv, nil
+}
+
+// unprotectError names the step of Commit processing (RFC 9420, Section
+// 12.4.2) that a failure to unprotect a Commit broke: its signature, or
+// its protection with the keys of the epoch (membership tag, decryption).
+// Other content types and other errors pass unchanged.
+func unprotectError(ct framing.ContentType, err error) error {
+	if ct != framing.ContentTypeCommit {
+		return err
+	}
+	switch {
+	case errors.Is(err, mlserr.ErrInvalidSignature):
+		// [R-12.4.2-3]
+		return mlserr.Wrap("R-12.4.2-3", mlserr.ErrInvalidSignature, err, "the Commit's signature does not verify")
+	case errors.Is(err, mlserr.ErrInvalidMembershipTag):
+		// [R-12.4.2-2]
+		return mlserr.Wrap("R-12.4.2-2", mlserr.ErrInvalidMembershipTag, err, "the Commit's membership tag is not the one of the current epoch")
+	case errors.Is(err, mlserr.ErrDecryption):
+		// [R-12.4.2-2]
+		return mlserr.Wrap("R-12.4.2-2", mlserr.ErrDecryption, err, "the Commit does not decrypt with the keys of the current epoch")
+	}
+	return err
 }
 
 // checkEpoch checks that a message is for this group and its current epoch
@@ -111,7 +160,7 @@ func (g *Group) checkEpoch(groupID []byte, epoch uint64, ct framing.ContentType)
 		// [R-12.1-1]
 		return mlserr.New("R-12.1-1", mlserr.ErrEpoch, "a proposal for epoch %d, while the group is in epoch %d", epoch, g.ctx.Epoch)
 	}
-	return mlserr.New("", mlserr.ErrEpoch, "an application message for epoch %d, while the group is in epoch %d; past epochs are not kept yet (RFC 9420, Section 15)", epoch, g.ctx.Epoch)
+	return mlserr.New("", mlserr.ErrEpoch, "an application message for epoch %d, while the group is in epoch %d (RFC 9420, Section 15)", epoch, g.ctx.Epoch)
 }
 
 // receiveProposal keeps a verified proposal for the epoch (RFC 9420,

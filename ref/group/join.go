@@ -23,7 +23,8 @@ func JoinGroup(wel *Welcome, kp *KeyPackage, priv *KeyPackagePrivate, ratchetTre
 	if ratchetTree != nil {
 		signer = SignerFromTree(ratchetTree)
 	}
-	ow, err := OpenWelcome(wel, kp, priv.InitPriv, nil, signer)
+	// [R-8.4-1] the PSKs the GroupSecrets name come from the application.
+	ow, err := OpenWelcome(wel, kp, priv.InitPriv, cfg.PSKs, signer)
 	if err != nil {
 		return nil, err
 	}
@@ -52,8 +53,9 @@ func JoinGroup(wel *Welcome, kp *KeyPackage, priv *KeyPackagePrivate, ratchetTre
 	if cfg.SkipLifetime {
 		params.SkipLifetime = true
 	}
+	// The rule the tree broke is the error's requirement.
 	if err := t.Validate(params, ctx.TreeHash); err != nil {
-		return nil, mlserr.Wrap("", mlserr.ErrInvalidWelcome, err, "the ratchet tree of the Welcome is not valid (RFC 9420, Section 12.4.3.1)")
+		return nil, mlserr.Wrap(mlserr.RequirementOf(err), mlserr.ErrInvalidWelcome, err, "the ratchet tree of the Welcome is not valid (RFC 9420, Section 12.4.3.1)")
 	}
 	// Find this client's leaf: the one holding kp's LeafNode.
 	want := codec.Encode(&kp.LeafNode)

@@ -44,6 +44,7 @@ func (g *Group) validateProposalList(list []committedProposal, committer treemat
 	removed := map[uint32]bool{}
 	var addKeys [][]byte
 	gce := 0
+	psks := map[string]bool{}
 	for i, cp := range list {
 		p := cp.proposal
 		switch p.ProposalType {
@@ -113,9 +114,20 @@ func (g *Group) validateProposalList(list []committedProposal, committer treemat
 			// [R-12.2-14]
 			return mlserr.New("R-12.2-14", mlserr.ErrInvalidProposal, "proposal %d: an ExternalInit in a regular Commit", i)
 		case ProposalTypePSK:
-			return mlserr.New("", mlserr.ErrUnsupported, "PreSharedKey proposals are not implemented yet (RFC 9420, Section 12.1.4)")
+			if err := g.validatePSKProposal(p.PreSharedKey, i); err != nil {
+				return err
+			}
+			// [R-12.2-10] the same PSK twice; psk_nonce is fresh for each
+			// injection (Section 8.4), so the key's name is compared.
+			k := pskIdentity(&p.PreSharedKey.PSK)
+			if psks[k] {
+				return mlserr.New("R-12.2-10", mlserr.ErrInvalidProposal, "proposal %d: a second PreSharedKey proposal for the same %v PSK", i, p.PreSharedKey.PSK.PSKType)
+			}
+			psks[k] = true
 		default:
-			return errUnknownProposalType(p.ProposalType)
+			// [R-12.2-15] this member supports no proposal type beyond
+			// the default ones.
+			return mlserr.Wrap("R-12.2-15", mlserr.ErrInvalidProposal, errUnknownProposalType(p.ProposalType), "proposal %d", i)
 		}
 	}
 	// [R-12.2-9] an Add of a client already in the group, not removed by
