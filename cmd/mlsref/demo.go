@@ -355,12 +355,10 @@ type lateMessage struct {
 }
 
 // pastEpochs is how many past epochs a member keeps to read late
-// application messages (RFC 9420, Section 15.3). ref/group keeps none yet;
-// once it does (Config.MaxPastEpochs), this becomes its default and the
+// application messages (RFC 9420, Section 15.3): ref/group's default. The
 // demo delivers messages up to that many epochs late, and one message one
-// epoch later still, which must be rejected. Until then application
-// messages are only reordered within their epoch.
-const pastEpochs = 0
+// epoch later still, which must be rejected.
+const pastEpochs = group.DefaultMaxPastEpochs
 
 // applicationPhase delivers the late messages that are due, then has two
 // members send two application messages each (RFC 9420, Section 15) and
@@ -456,8 +454,8 @@ func (d *demo) read(c *client, m appMessage) error {
 	if err != nil {
 		return fmt.Errorf("%s reads %q: %w", c.name, m.text, err)
 	}
-	if string(r.ApplicationData) != m.text || r.Sender.LeafIndex != m.leaf {
-		return fmt.Errorf("%s reads %q from leaf %d, want %q from %s", c.name, r.ApplicationData, r.Sender.LeafIndex, m.text, m.from.name)
+	if string(r.ApplicationData) != m.text || r.Sender.LeafIndex != m.leaf || r.Epoch != m.epoch {
+		return fmt.Errorf("%s reads %q from leaf %d in epoch %d, want %q from %s", c.name, r.ApplicationData, r.Sender.LeafIndex, r.Epoch, m.text, m.from.name)
 	}
 	return nil
 }

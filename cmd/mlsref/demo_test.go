@@ -19,6 +19,9 @@ var rowRE = regexp.MustCompile(`(?m)^ *([0-9]+) +([0-9]+) +(m[0-9]+) +(.+?) +([0
 // part of the output that is not reproducible.
 var elapsedRE = regexp.MustCompile(`; [0-9.]+[µnm]?s\n$`)
 
+// lateRE finds the number of application messages read in a later epoch.
+var lateRE = regexp.MustCompile(` ([0-9]+) late\)`)
+
 func demoRun(t *testing.T, cfg demoConfig) (string, error) {
 	t.Helper()
 	var out bytes.Buffer
@@ -49,6 +52,10 @@ func TestDemoSuites(t *testing.T) {
 			}
 			if !strings.Contains(out, "\nok: 9 epochs, ") {
 				t.Errorf("no summary line:\n%s", out)
+			}
+			// Some messages were read in a later epoch than they were sent.
+			if m := lateRE.FindStringSubmatch(out); m == nil || m[1] == "0" {
+				t.Errorf("no message delivered late:\n%s", out)
 			}
 			// The forged Commit is refused under R-12.4.2-2 / R-6.2-2, the
 			// replay under R-9.2-1.
