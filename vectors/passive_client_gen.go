@@ -388,8 +388,8 @@ func generatePassiveHandlingCommit(suite uint16, rand io.Reader) (any, error) {
 	return []passiveClientCase{*sim.tc}, nil
 }
 
-// generatePassiveRandom builds one case: a group of four that the passive
-// client joins, then ten epochs of operations drawn from rand: adds,
+// generatePassiveRandom builds one case: a group of three that the passive
+// client joins, then eight epochs of operations drawn from rand: adds,
 // updates, removes and PSKs, by value or by reference, in public or
 // private messages, from random members.
 func generatePassiveRandom(suite uint16, rand io.Reader) (any, error) {
@@ -406,7 +406,7 @@ func generatePassiveRandom(suite uint16, rand io.Reader) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := sim.addMembers(sim.members[0], 3); err != nil {
+	if err := sim.addMembers(sim.members[0], 2); err != nil {
 		return nil, err
 	}
 	ext, err := sim.addExternalPSK()
@@ -417,7 +417,7 @@ func generatePassiveRandom(suite uint16, rand io.Reader) (any, error) {
 		return nil, err
 	}
 	extUsed := false
-	for range 10 {
+	for range 8 {
 		o := sim.others()
 		committer := o[pick.IntN(len(o))]
 		touched := map[uint32]bool{committer.LeafIndex(): true, sim.passive.LeafIndex(): true}
