@@ -256,3 +256,55 @@ func TestPSKRejects(t *testing.T) {
 		t.Fatal("proposing a PSK alice does not hold succeeded")
 	}
 }
+
+// TestPSKNoncesAndOrder checks that every injection draws a fresh
+// psk_nonce of KDF.Nh bytes (R-8.4-2, R-12.1.4-4), and that psk_secret is
+// computed over the committed PSKs in the order of the proposal list,
+// skipping the other proposals (R-12.4.2-21). schedule.PSKSecret, the
+// oracle, is checked against the official psk_secret vectors.
+func TestPSKNoncesAndOrder(t *testing.T) {
+	alice, _, psks := pskPair(t, ciphersuite.MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519)
+	psks["second"] = []byte("second secret")
+	nh := alice.suite.Nh()
+	seen := map[string]bool{}
+	var props []*Proposal
+	for _, name := range []string{"ext", "second", "ext"} {
+		p, err := alice.pskProposal(&schedule.PreSharedKeyID{PSKType: schedule.PSKTypeExternal, PSKID: []byte(name)}, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := p.PreSharedKey.PSK.PSKNonce
+		if len(n) != nh || seen[string(n)] {
+			t.Fatalf("psk_nonce %x: want a fresh one of %d bytes", n, nh)
+		}
+		seen[string(n)] = true
+		props = append(props, p)
+	}
+	remove := &Proposal{ProposalType: ProposalTypeRemove, Remove: &Remove{Removed: 1}}
+	list := []committedProposal{{proposal: props[1]}, {proposal: remove}, {proposal: props[0]}}
+	ids, got, err := alice.committedPSKs(list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ids) != 2 || string(ids[0].PSKID) != "second" || string(ids[1].PSKID) != "ext" {
+		t.Fatalf("committed PSK IDs %+v, want second then ext", ids)
+	}
+	want, err := schedule.PSKSecret(alice.suite, []schedule.PSK{
+		{ID: props[1].PreSharedKey.PSK, Secret: psks["second"]}, {ID: props[0].PreSharedKey.PSK, Secret: psks["ext"]},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	swapped, err := schedule.PSKSecret(alice.suite, []schedule.PSK{
+		{ID: props[0].PreSharedKey.PSK, Secret: psks["ext"]}, {ID: props[1].PreSharedKey.PSK, Secret: psks["second"]},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) || bytes.Equal(got, swapped) {
+		t.Fatalf("psk_secret %x, want %x (the list's order), not %x", got, want, swapped)
+	}
+	if _, zero, err := alice.committedPSKs([]committedProposal{{proposal: remove}}); err != nil || !bytes.Equal(zero, make([]byte, nh)) {
+		t.Fatalf("no PSKs: psk_secret %x, %v; want KDF.Nh zero octets", zero, err)
+	}
+}
