@@ -332,19 +332,44 @@ type CommitOptions struct {
 }
 
 // CommitEntries returns the proposal list client c would commit with o
-// (RFC 9420, Section 12.4.1), following mlsref's committer policy: every
-// proposal c holds for its epoch by reference in the order received,
-// except c's own Updates, which its path supersedes; then o.Adds and
-// o.Removes by value.
+// (RFC 9420, Section 12.4.1), following mlsref's committer policy: the
+// proposals c holds for its epoch by reference, in the order received,
+// except c's own Updates (its path supersedes them) and, where several
+// Updates and Removes apply to one leaf, all but the first Remove, or all
+// but the most recent Update when no Remove applies (Section 12.2); a leaf
+// that o removes by value takes no pending Update or Remove. Then o.Adds
+// and o.Removes by value.
 func (g *Group) CommitEntries(c ClientID, o CommitOptions) []Entry {
 	view := g.views[c]
+	removed := map[uint32]bool{}
+	for _, l := range o.Removes {
+		removed[l] = true
+	}
+	lastUpdate := map[uint32]Ref{}
+	for _, r := range view.Pending {
+		switch p := g.proposals[r].Proposal; p.Type {
+		case Update:
+			lastUpdate[p.Sender] = r
+		case Remove:
+			removed[p.Removed] = true
+		}
+	}
+	taken := map[uint32]bool{}
 	var entries []Entry
 	for _, r := range view.Pending {
-		sp := g.proposals[r]
-		if sp.Proposal.Type == Update && sp.Proposal.Sender == view.Leaf {
-			continue
+		p := g.proposals[r].Proposal
+		switch p.Type {
+		case Update:
+			if p.Sender == view.Leaf || removed[p.Sender] || lastUpdate[p.Sender] != r {
+				continue
+			}
+		case Remove:
+			if taken[p.Removed] || slices.Contains(o.Removes, p.Removed) {
+				continue
+			}
+			taken[p.Removed] = true
 		}
-		entries = append(entries, Entry{Ref: r, Proposal: sp.Proposal})
+		entries = append(entries, Entry{Ref: r, Proposal: p})
 	}
 	for _, kp := range o.Adds {
 		entries = append(entries, Entry{Proposal: Proposal{Type: Add, Sender: view.Leaf, KeyPackage: kp}})

@@ -292,3 +292,55 @@ func TestPastEpochs(t *testing.T) {
 		t.Fatal(s)
 	}
 }
+
+// TestCommitEntriesPreferences checks the committer policy: own Updates
+// left out, the first Remove of a leaf preferred to its Updates and to a
+// second Remove, the most recent Update of a leaf, and nothing pending for
+// a leaf removed by value.
+func TestCommitEntriesPreferences(t *testing.T) {
+	const a, b, c, d, e ClientID = 1, 2, 3, 4, 5
+	w := NewWorld(Limits{MaxGenerationGap: 10, MaxSkippedKeys: 5})
+	g, _ := w.CreateGroup("g", a, w.NewKeyPackage(a, NoDefect))
+	var kps []KeyPackage
+	for _, x := range []ClientID{b, c, d, e} {
+		kps = append(kps, w.NewKeyPackage(x, NoDefect))
+	}
+	m, _ := g.CreateCommit(a, CommitOptions{Adds: kps})
+	if _, err := g.Merge(m); err != nil {
+		t.Fatal(err)
+	}
+	// Everything is proposed by b (leaf 1) and received by a (leaf 0).
+	for i, x := range []ClientID{b, c, d, e} {
+		if v := g.Join(x, kps[i], 1, TreeSource{InWelcome: true}); !v.Accept() {
+			t.Fatal(v)
+		}
+	}
+	send := func(from ClientID, p Proposal) Ref {
+		t.Helper()
+		msg, v := g.Propose(from, p, true)
+		if !v.Accept() {
+			t.Fatal(v)
+		}
+		if from != a {
+			if v, _, _ := g.Receive(a, msg); !v.Accept() {
+				t.Fatal(v)
+			}
+		}
+		return msg.Ref
+	}
+	upA := send(a, Proposal{Type: Update})              // own Update: left out
+	upC1 := send(c, Proposal{Type: Update})             // superseded by upC2
+	rmD1 := send(b, Proposal{Type: Remove, Removed: 3}) // first Remove of d: kept
+	upC2 := send(c, Proposal{Type: Update})             // most recent Update of c: kept
+	upD := send(d, Proposal{Type: Update})              // d is removed: left out
+	rmD2 := send(c, Proposal{Type: Remove, Removed: 3}) // second Remove of d: left out
+	upE := send(e, Proposal{Type: Update})              // e removed by value: left out
+	_, _, _, _, _ = upA, upC1, upD, rmD2, upE
+	var got []Ref
+	for _, en := range g.CommitEntries(a, CommitOptions{Removes: []uint32{4}}) {
+		got = append(got, en.Ref)
+	}
+	if want := []Ref{rmD1, upC2, 0}; !slices.Equal(got, want) {
+		t.Fatalf("entries %v, want %v", got, want)
+	}
+}

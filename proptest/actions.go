@@ -251,7 +251,7 @@ func (m *machine) sendApplication() {
 	}
 }
 
-// chat: 1 to 3 active members send bursts of 1 to 6 application
+// chat: 1 to 3 active members send bursts of 1 to 10 application
 // messages; every other client holding a group state then receives them in
 // a random order, some of them twice.
 func (m *machine) chat() {
@@ -263,7 +263,7 @@ func (m *machine) chat() {
 	}
 	var sent []*envelope
 	for _, c := range m.drawSome(active, 1, 3, "senders") {
-		for range rapid.IntRange(1, 6).Draw(m.t, "burst") {
+		for range rapid.IntRange(1, 10).Draw(m.t, "burst") {
 			env := m.sendOne(c)
 			if env == nil {
 				break
