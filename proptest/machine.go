@@ -108,6 +108,8 @@ type machine struct {
 	lagging map[model.ClientID]bool
 	facts   map[uint64]*epochFacts
 	serial  int
+	// pastEpochs is how many past epochs the clients keep.
+	pastEpochs int
 }
 
 const (
@@ -145,12 +147,15 @@ func newMachine(t *rapid.T, cfg Config) *machine {
 	m := &machine{
 		t: t, cfg: cfg, suite: suite, other: other,
 		seed:   rapid.Uint64().Draw(t, "seed"),
-		world:  model.NewWorld(model.Limits{MaxGenerationGap: cfg.Limits.MaxGenerationGap, MaxSkippedKeys: cfg.Limits.MaxSkippedKeys, PastEpochs: pastEpochs}),
 		byName: map[string]model.ClientID{}, kps: map[int]*keyPackage{},
 		inbox: map[model.ClientID][]*envelope{}, bag: map[model.ClientID][]*envelope{}, seen: map[model.ClientID][]*envelope{},
 		lagging: map[model.ClientID]bool{}, facts: map[uint64]*epochFacts{},
 	}
 	m.groupID = []byte(fmt.Sprintf("group-%x", m.seed))
+	// The number of past epochs kept, 0 to 3, comes from the seed (a
+	// draw of its own would change the meaning of saved fail files).
+	m.pastEpochs = int(m.seed % 4)
+	m.world = model.NewWorld(model.Limits{MaxGenerationGap: cfg.Limits.MaxGenerationGap, MaxSkippedKeys: cfg.Limits.MaxSkippedKeys, PastEpochs: m.pastEpochs})
 	for i := 0; i < cfg.Population; i++ {
 		c := &client{id: model.ClientID(i), name: fmt.Sprintf("c%02d", i)}
 		c.rand = seeded.New(fmt.Sprintf("%d/%s", m.seed, c.name))
@@ -164,13 +169,15 @@ func newMachine(t *rapid.T, cfg Config) *machine {
 	return m
 }
 
-// pastEpochs is the number of past epochs the clients keep for late
-// application messages (RFC 9420, Section 15.3), set in both the model
-// and ref/group's Config when ref/group supports it.
-const pastEpochs = 0
-
+// config is the Config of c's group: its randomness, the run's clock,
+// limits, and number of past epochs kept for late application messages
+// (RFC 9420, Section 15.3).
 func (m *machine) config(c *client) group.Config {
-	return group.Config{Rand: c.rand, Now: now, Limits: m.cfg.Limits}
+	past := m.pastEpochs
+	if past == 0 {
+		past = -1 // none: zero means the default
+	}
+	return group.Config{Rand: c.rand, Now: now, Limits: m.cfg.Limits, MaxPastEpochs: past}
 }
 
 func (m *machine) logf(format string, args ...any) {

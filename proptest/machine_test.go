@@ -13,7 +13,7 @@ import (
 
 // defaultChecks is the number of sequences TestGroupStateMachine runs
 // unless -rapid.checks says otherwise (about 30 s on two cores).
-const defaultChecks = 300
+const defaultChecks = 250
 
 func TestMain(m *testing.M) {
 	flag.Parse()
@@ -30,7 +30,7 @@ func TestMain(m *testing.M) {
 // TestGroupStateMachine runs random operation sequences on ref/group and
 // the model side by side (see Property). rapid first replays the failures
 // kept under testdata/rapid/TestGroupStateMachine, then runs -rapid.checks
-// sequences (300 by default) of about -rapid.steps operations each; a
+// sequences (250 by default) of about -rapid.steps operations each; a
 // failure prints its seed and the shrunk sequence, and is saved as a new
 // fail file there.
 func TestGroupStateMachine(t *testing.T) {
