@@ -332,8 +332,12 @@ func (g *Group) keySchedule(prev *schedule.EpochSecrets, commitSecret, pskSecret
 // recorded the generation that decrypted it.
 func (g *Group) processCommit(next *Group, ac *framing.AuthenticatedContent) (*Received, error) {
 	sender := ac.Content.Sender
-	if sender.SenderType != framing.SenderTypeMember {
-		return nil, mlserr.New("", mlserr.ErrUnsupported, "external Commits are not implemented yet (RFC 9420, Section 12.4.3.2)")
+	switch sender.SenderType {
+	case framing.SenderTypeMember:
+	case framing.SenderTypeNewMemberCommit:
+		return g.processExternalCommit(next, ac)
+	default:
+		return nil, mlserr.New("", mlserr.ErrMalformed, "a Commit from a %v sender (RFC 9420, Section 6.1)", sender.SenderType)
 	}
 	committer := treemath.LeafIndex(sender.LeafIndex)
 	me := g.priv.Leaf()

@@ -53,6 +53,12 @@ func (g *Group) Process(m *MLSMessage) (*Received, error) {
 		if err := g.checkEpoch(pm.Content.GroupID, pm.Content.Epoch, pm.Content.ContentType); err != nil {
 			return nil, err
 		}
+		if pm.Content.Sender.SenderType == framing.SenderTypeNewMemberCommit {
+			if ac, err = g.unprotectExternalCommit(pm); err != nil {
+				return nil, err
+			}
+			break
+		}
 		if pm.Content.Sender.SenderType != framing.SenderTypeMember {
 			return nil, mlserr.New("", mlserr.ErrUnsupported, "messages from non-member senders are not implemented yet (RFC 9420, Section 12.1.8)")
 		}

@@ -143,7 +143,7 @@ func (g *Group) retainResumptionPSK(epoch uint64, prev *schedule.EpochSecrets) {
 // application's Config.PSKs.
 func (g *Group) lookupPSK(id *schedule.PreSharedKeyID) ([]byte, bool) {
 	if id.PSKType == schedule.PSKTypeResumption && bytes.Equal(id.PSKGroupID, g.ctx.GroupID) {
-		if id.PSKEpoch == g.ctx.Epoch {
+		if id.PSKEpoch == g.ctx.Epoch && g.secrets != nil {
 			return g.secrets.ResumptionPSK, true
 		}
 		if s, ok := g.resumption.find(id.PSKEpoch); ok {
