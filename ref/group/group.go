@@ -128,6 +128,9 @@ func NewGroup(groupID []byte, kp *KeyPackage, priv *KeyPackagePrivate, extension
 	if err := extensions.Validate(); err != nil {
 		return nil, err
 	}
+	if err := checkExternalSendersExtension(extensions); err != nil {
+		return nil, err
+	}
 	// [R-11-5] [R-11-6]
 	leaf := kp.LeafNode.Clone()
 	t := tree.NewRatchetTree(leaf)

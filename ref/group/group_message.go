@@ -59,8 +59,14 @@ func (g *Group) Process(m *MLSMessage) (*Received, error) {
 			}
 			break
 		}
+		if st := pm.Content.Sender.SenderType; st == framing.SenderTypeExternal || st == framing.SenderTypeNewMemberProposal {
+			if ac, err = g.unprotectOutsider(pm); err != nil {
+				return nil, err
+			}
+			break
+		}
 		if pm.Content.Sender.SenderType != framing.SenderTypeMember {
-			return nil, mlserr.New("", mlserr.ErrUnsupported, "messages from non-member senders are not implemented yet (RFC 9420, Section 12.1.8)")
+			return nil, mlserr.New("", mlserr.ErrMalformed, "sender type %v (RFC 9420, Section 6)", pm.Content.Sender.SenderType)
 		}
 		leaf := g.tree.Leaf(treemath.LeafIndex(pm.Content.Sender.LeafIndex))
 		// [R-6.1-2] a member signs with the key of its leaf: a blank
@@ -176,7 +182,7 @@ func (g *Group) receiveProposal(ac *framing.AuthenticatedContent) (*Received, er
 	if err != nil {
 		return nil, err
 	}
-	if p.ProposalType == ProposalTypeUpdate && ac.Content.Sender.LeafIndex == uint32(g.priv.Leaf()) {
+	if p.ProposalType == ProposalTypeUpdate && ac.Content.Sender == framing.MemberSender(uint32(g.priv.Leaf())) {
 		return nil, mlserr.New("", mlserr.ErrInvalidInput, "an Update of this member's own arrived from the wire (RFC 9420, Section 12.1.2)")
 	}
 	acBytes, err := marshal(ac)

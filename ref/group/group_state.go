@@ -9,7 +9,6 @@ import (
 	"github.com/mlsref/mlsref/ref/mlserr"
 	"github.com/mlsref/mlsref/ref/schedule"
 	"github.com/mlsref/mlsref/ref/tree"
-	"github.com/mlsref/mlsref/ref/treemath"
 )
 
 // groupStateFormat is the version octet of the encoding of a Group; it is
@@ -263,8 +262,8 @@ func (g *Group) checkRestored(suite *ciphersuite.Suite, privBytes []byte, secret
 		if len(p.ref) != suite.Nh() {
 			return badState("pending proposal %d has a reference of %d octets (RFC 9420, Section 5.2)", i, len(p.ref))
 		}
-		if p.sender.SenderType != framing.SenderTypeMember || g.tree.Leaf(treemath.LeafIndex(p.sender.LeafIndex)) == nil {
-			return badState("pending proposal %d is not from a member of the epoch (RFC 9420, Section 12.1)", i)
+		if !g.validPendingSender(p) {
+			return badState("pending proposal %d is not from a member of the epoch, an external sender of the group or a new member's Add (RFC 9420, Sections 12.1 and 12.1.8)", i)
 		}
 		if p.leafPriv == nil {
 			continue

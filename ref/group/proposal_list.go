@@ -104,6 +104,10 @@ func (g *Group) validateProposalList(list []committedProposal, committer treemat
 			if err := p.GroupContextExtensions.Extensions.Validate(); err != nil {
 				return mlserr.Wrap("R-12.2-3", mlserr.ErrInvalidProposal, err, "proposal %d: invalid extensions", i)
 			}
+			// [R-12.2-3]
+			if err := checkExternalSendersExtension(p.GroupContextExtensions.Extensions); err != nil {
+				return mlserr.Wrap("R-12.2-3", mlserr.ErrInvalidProposal, err, "proposal %d: invalid extensions", i)
+			}
 		case ProposalTypeReInit:
 			// [R-12.2-12]
 			if len(list) > 1 {
