@@ -3,6 +3,7 @@ package group
 import (
 	"bytes"
 	"errors"
+	"slices"
 
 	"github.com/mlsref/mlsref/ref/codec"
 	"github.com/mlsref/mlsref/ref/framing"
@@ -189,7 +190,13 @@ func (g *Group) receiveProposal(ac *framing.AuthenticatedContent) (*Received, er
 	if err != nil {
 		return nil, err
 	}
-	g.pending = append(g.pending, pendingProposal{ref: g.suite.MakeProposalRef(acBytes), sender: ac.Content.Sender, proposal: p})
+	ref := g.suite.MakeProposalRef(acBytes)
+	// Proposals are cached by their ProposalRef (Sections 5.2 and 12.1):
+	// the same proposal received again (a replayed PublicMessage) is the
+	// one already pending, not a second one.
+	if !slices.ContainsFunc(g.pending, func(pp pendingProposal) bool { return bytes.Equal(pp.ref, ref) }) {
+		g.pending = append(g.pending, pendingProposal{ref: ref, sender: ac.Content.Sender, proposal: p})
+	}
 	return &Received{ContentType: framing.ContentTypeProposal, Sender: ac.Content.Sender, AuthenticatedData: bytes.Clone(ac.Content.AuthenticatedData), Proposal: p}, nil
 }
 
