@@ -395,13 +395,6 @@ func (m *machine) replay() {
 	c := m.draw(rcv, "receiver")
 	seen := m.seen[c.id]
 	env := seen[rapid.IntRange(0, len(seen)-1).Draw(m.t, "message")]
-	if !m.cfg.KnownIssues && env.mm.Kind == model.ProposalMsg && env.mm.Public && m.mg.View(c.id).Epoch == env.mm.Epoch {
-		// A replayed PublicMessage proposal is the same proposal, under
-		// the same ProposalRef (RFC 9420, Section 12.1); ref/group keeps
-		// it twice and its next Commit covers it twice (see
-		// testdata/known/public-proposal-replay.fail).
-		m.t.Skip("public proposal replay")
-	}
 	m.deliver(c, env, "replay")
 }
 
