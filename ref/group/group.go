@@ -107,6 +107,13 @@ type Group struct {
 	// removed is set once a Commit removed this member (Section 12.1.3):
 	// the group can no longer be used.
 	removed bool
+	// reinit is the ReInit a Commit of the group covered (Sections 11.2
+	// and 12.4.2): the group is closed, see reinit.go.
+	reinit *ReInit
+	// initPSK is the resumption PSK of an older group with usage reinit
+	// or branch that the first Commit of a new group injects (Sections
+	// 11.2 and 11.3), set only while startSuccessor creates it.
+	initPSK *schedule.PSK
 }
 
 // NewGroup creates a one-member group (RFC 9420, Section 11) whose creator

@@ -22,6 +22,10 @@ type CommitOptions struct {
 	// PSKs name pre-shared keys to inject (Section 12.1.4), carried by
 	// value after the Adds and Removes; each gets a fresh psk_nonce.
 	PSKs []schedule.PreSharedKeyID
+	// ReInit, when set, is carried by value and must be the Commit's only
+	// proposal (Sections 11.2 and 12.2); the group is closed once the
+	// Commit is merged.
+	ReInit *ReInit
 	// Every proposal received in the epoch is committed by reference,
 	// except the committer's own Updates, which its path supersedes.
 	// ForcePath includes a path even when none is required.
@@ -81,6 +85,9 @@ func (g *Group) Commit(opts *CommitOptions) (*PendingCommit, error) {
 	if g.removed {
 		return nil, mlserr.New("", mlserr.ErrInvalidInput, "this member has been removed from the group (RFC 9420, Section 12.1.3)")
 	}
+	if g.reinit != nil {
+		return nil, errReInitClosed()
+	}
 	me := g.priv.Leaf()
 	self := framing.MemberSender(uint32(me))
 	// [R-12.4.1-2]
@@ -108,6 +115,12 @@ func (g *Group) Commit(opts *CommitOptions) (*PendingCommit, error) {
 		list = append(list, committedProposal{proposal: p, sender: self})
 		refs = append(refs, ProposalOrRef{Type: ProposalOrRefProposal, Proposal: p})
 	}
+	if opts.ReInit != nil {
+		// [R-11.2-1] [R-11.2-2]
+		p := &Proposal{ProposalType: ProposalTypeReInit, ReInit: opts.ReInit.clone()}
+		list = append(list, committedProposal{proposal: p, sender: self})
+		refs = append(refs, ProposalOrRef{Type: ProposalOrRefProposal, Proposal: p})
+	}
 	// [R-12.4.1-1] [R-12.4-2]
 	if err := g.validateProposalList(list, me); err != nil {
 		return nil, err
@@ -126,6 +139,7 @@ func (g *Group) Commit(opts *CommitOptions) (*PendingCommit, error) {
 		return nil, err
 	}
 	next.ctx.Epoch = g.ctx.Epoch + 1
+	next.reinit = committedReInit(list)
 	commit := &Commit{Proposals: refs}
 	if commit.Proposals == nil {
 		commit.Proposals = []ProposalOrRef{}
@@ -331,6 +345,11 @@ func (g *Group) keySchedule(prev *schedule.EpochSecrets, commitSecret, pskSecret
 // Section 12.4.2), staged on next, a copy of g, whose secret tree already
 // recorded the generation that decrypted it.
 func (g *Group) processCommit(next *Group, ac *framing.AuthenticatedContent) (*Received, error) {
+	// [R-12.4.2-26] after a ReInit only the new group's Welcome is
+	// awaited.
+	if g.reinit != nil {
+		return nil, mlserr.New("R-12.4.2-26", mlserr.ErrInvalidCommit, "a Commit in a group that was reinitialized")
+	}
 	sender := ac.Content.Sender
 	switch sender.SenderType {
 	case framing.SenderTypeMember:
@@ -411,6 +430,8 @@ func (g *Group) processCommit(next *Group, ac *framing.AuthenticatedContent) (*R
 	}
 	next.priv.Prune(next.tree)
 	next.ctx.Epoch = g.ctx.Epoch + 1
+	// [R-12.4.2-25] [R-12.4.2-26] a covered ReInit closes the group.
+	next.reinit = committedReInit(list)
 	var commitSecret []byte
 	if commit.Path != nil {
 		// [R-12.4.2-9] [R-12.4.2-15]

@@ -101,6 +101,12 @@ func (g *Group) Process(m *MLSMessage) (*Received, error) {
 	default:
 		return nil, mlserr.New("", mlserr.ErrInvalidInput, "wire format %v does not carry group content (RFC 9420, Section 6)", m.WireFormat)
 	}
+	// [R-12.4.2-25] once a ReInit is committed, members send no more
+	// proposals or application data in the group; a Commit is refused by
+	// processCommit.
+	if g.reinit != nil && ac.Content.ContentType != framing.ContentTypeCommit {
+		return nil, mlserr.New("R-12.4.2-25", mlserr.ErrInvalidInput, "a %v in a group that was reinitialized", ac.Content.ContentType)
+	}
 	if ac.Content.ContentType == framing.ContentTypeApplication {
 		// Only the secret tree changes: no need to copy the whole state.
 		if ac.Content.Sender.LeafIndex == uint32(g.priv.Leaf()) {
@@ -239,6 +245,9 @@ func (g *Group) SendApplication(data, authenticatedData []byte, padding int) (*M
 	if g.removed {
 		return nil, mlserr.New("", mlserr.ErrInvalidInput, "this member has been removed from the group (RFC 9420, Section 12.1.3)")
 	}
+	if g.reinit != nil {
+		return nil, errReInitClosed()
+	}
 	// [R-12.4-1]
 	if len(g.pending) > 0 {
 		return nil, mlserr.New("R-12.4-1", mlserr.ErrInvalidInput, "%d proposals of this epoch are pending: commit them before sending application data", len(g.pending))
@@ -284,6 +293,9 @@ func (g *Group) ProposeUpdate(public bool) (*MLSMessage, error) {
 func (g *Group) propose(p *Proposal, public bool, leafPriv []byte) (*MLSMessage, error) {
 	if g.removed {
 		return nil, mlserr.New("", mlserr.ErrInvalidInput, "this member has been removed from the group (RFC 9420, Section 12.1.3)")
+	}
+	if g.reinit != nil {
+		return nil, errReInitClosed()
 	}
 	pb, err := p.Marshal()
 	if err != nil {

@@ -42,6 +42,7 @@ const groupStateFormat = 1
 //	    ResumptionPSK resumption_psks<V>;  /* past epochs, oldest first */
 //	    PastEpoch past_epochs<V>;          /* see marshalPast */
 //	    uint8 removed;
+//	    optional<ReInit> reinit;           /* a committed ReInit */
 //	} GroupState;
 //	struct {
 //	    opaque ref<V>; Sender sender; Proposal proposal;
@@ -105,6 +106,7 @@ func (g *Group) marshalState(w *codec.Writer) error {
 	} else {
 		w.U8(0)
 	}
+	w.Optional(g.reinit != nil, func(w *codec.Writer) { g.reinit.MarshalMLS(w) })
 	return nil
 }
 
@@ -185,6 +187,10 @@ func unmarshalState(r *codec.Reader, cfg Config) (*Group, error) {
 		r.Failf("", "group state: removed flag %d is neither 0 nor 1", removed)
 	default:
 		g.removed = removed == 1
+	}
+	if r.Optional() {
+		g.reinit = new(ReInit)
+		g.reinit.UnmarshalMLS(r)
 	}
 	if err := r.Err(); err != nil {
 		return nil, err

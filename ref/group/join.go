@@ -16,6 +16,14 @@ import (
 // ratchet_tree extension must be present. The tree is validated in full
 // against the GroupInfo before it is used.
 func JoinGroup(wel *Welcome, kp *KeyPackage, priv *KeyPackagePrivate, ratchetTree *tree.RatchetTree, cfg Config) (*Group, error) {
+	return joinGroup(wel, kp, priv, ratchetTree, cfg, nil)
+}
+
+// joinGroup is JoinGroup with check, when not nil, run on the opened
+// Welcome and the validated ratchet tree before the joiner's state is
+// built: the extra checks of a reinitialization or a branch (RFC 9420,
+// Sections 11.2 and 11.3).
+func joinGroup(wel *Welcome, kp *KeyPackage, priv *KeyPackagePrivate, ratchetTree *tree.RatchetTree, cfg Config, check func(*OpenedWelcome, *tree.RatchetTree) error) (*Group, error) {
 	if wel == nil || kp == nil || priv == nil {
 		return nil, mlserr.New("", mlserr.ErrInvalidInput, "JoinGroup needs a Welcome, a KeyPackage and its private keys (RFC 9420, Section 12.4.3.1)")
 	}
@@ -56,6 +64,11 @@ func JoinGroup(wel *Welcome, kp *KeyPackage, priv *KeyPackagePrivate, ratchetTre
 	// The rule the tree broke is the error's requirement.
 	if err := t.Validate(params, ctx.TreeHash); err != nil {
 		return nil, mlserr.Wrap(mlserr.RequirementOf(err), mlserr.ErrInvalidWelcome, err, "the ratchet tree of the Welcome is not valid (RFC 9420, Section 12.4.3.1)")
+	}
+	if check != nil {
+		if err := check(ow, t); err != nil {
+			return nil, err
+		}
 	}
 	// Find this client's leaf: the one holding kp's LeafNode.
 	want := codec.Encode(&kp.LeafNode)

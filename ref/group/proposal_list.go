@@ -113,7 +113,9 @@ func (g *Group) validateProposalList(list []committedProposal, committer treemat
 			if len(list) > 1 {
 				return mlserr.New("R-12.2-12", mlserr.ErrInvalidProposal, "proposal %d: a ReInit together with other proposals", i)
 			}
-			return mlserr.New("", mlserr.ErrUnsupported, "ReInit is not implemented yet (RFC 9420, Section 11.2)")
+			if err := g.validateReInit(p.ReInit, i); err != nil {
+				return err
+			}
 		case ProposalTypeExternalInit:
 			// [R-12.2-14]
 			return mlserr.New("R-12.2-14", mlserr.ErrInvalidProposal, "proposal %d: an ExternalInit in a regular Commit", i)

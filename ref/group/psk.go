@@ -142,6 +142,9 @@ func (g *Group) retainResumptionPSK(epoch uint64, prev *schedule.EpochSecrets) {
 // from the current epoch or the retained past ones; any other PSK from the
 // application's Config.PSKs.
 func (g *Group) lookupPSK(id *schedule.PreSharedKeyID) ([]byte, bool) {
+	if g.initPSK != nil && pskIdentity(id) == pskIdentity(&g.initPSK.ID) {
+		return g.initPSK.Secret, true
+	}
 	if id.PSKType == schedule.PSKTypeResumption && bytes.Equal(id.PSKGroupID, g.ctx.GroupID) {
 		if id.PSKEpoch == g.ctx.Epoch && g.secrets != nil {
 			return g.secrets.ResumptionPSK, true
@@ -182,13 +185,15 @@ func (g *Group) validatePSKProposal(p *PreSharedKey, i int) error {
 		return mlserr.Wrap("R-12.2-3", mlserr.ErrInvalidProposal, err, "proposal %d: invalid PreSharedKeyID", i)
 	}
 	// A regular Commit is neither a reinitialization (Section 11.2) nor a
-	// branch (Section 11.3), so only usage application is allowed.
-	// [R-12.2-3] [R-12.1.4-1]
-	if id.PSKType == schedule.PSKTypeResumption && id.Usage == schedule.UsageReinit {
+	// branch (Section 11.3), so only usage application is allowed; the
+	// first Commit of a group created by either injects its PSK.
+	special := g.initPSK != nil && pskIdentity(id) == pskIdentity(&g.initPSK.ID)
+	// [R-12.2-3] [R-12.1.4-1] [R-11.2-7] [R-11.2-8]
+	if !special && id.PSKType == schedule.PSKTypeResumption && id.Usage == schedule.UsageReinit {
 		return mlserr.New("R-12.1.4-1", mlserr.ErrInvalidProposal, "proposal %d: a resumption PSK with usage reinit outside a reinitialization", i)
 	}
-	// [R-12.2-3] [R-12.1.4-2]
-	if id.PSKType == schedule.PSKTypeResumption && id.Usage == schedule.UsageBranch {
+	// [R-12.2-3] [R-12.1.4-2] [R-11.3-9] [R-11.3-10]
+	if !special && id.PSKType == schedule.PSKTypeResumption && id.Usage == schedule.UsageBranch {
 		return mlserr.New("R-12.1.4-2", mlserr.ErrInvalidProposal, "proposal %d: a resumption PSK with usage branch outside a subgroup branching", i)
 	}
 	// [R-12.2-3] [R-12.1.4-3]
