@@ -138,6 +138,10 @@ func NewGroup(groupID []byte, kp *KeyPackage, priv *KeyPackagePrivate, extension
 	if err := checkExternalSendersExtension(extensions); err != nil {
 		return nil, err
 	}
+	// [R-13.5-6]
+	if err := checkNoGREASEExtensions(extensions, "R-13.5-6"); err != nil {
+		return nil, err
+	}
 	// [R-11-5] [R-11-6]
 	leaf := kp.LeafNode.Clone()
 	t := tree.NewRatchetTree(leaf)

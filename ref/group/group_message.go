@@ -297,6 +297,9 @@ func (g *Group) propose(p *Proposal, public bool, leafPriv []byte) (*MLSMessage,
 	if g.reinit != nil {
 		return nil, errReInitClosed()
 	}
+	if err := checkOwnProposal(p); err != nil {
+		return nil, err
+	}
 	pb, err := p.Marshal()
 	if err != nil {
 		return nil, err

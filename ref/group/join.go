@@ -50,9 +50,12 @@ func joinGroup(wel *Welcome, kp *KeyPackage, priv *KeyPackagePrivate, ratchetTre
 		t = t.Clone()
 	}
 	ctx := gi.GroupContext.Clone()
+	// This client's true capabilities, without the GREASE values its
+	// KeyPackage advertised.
+	own := ownCapabilities(&kp.LeafNode.Capabilities)
 	for _, e := range ctx.Extensions {
-		// [R-12.4.3-2]
-		if !e.ExtensionType.IsDefault() && !kp.LeafNode.Capabilities.SupportsExtension(e.ExtensionType) {
+		// [R-12.4.3-2] [R-13.4-8] [R-13.4-9]
+		if !e.ExtensionType.IsDefault() && !own.SupportsExtension(e.ExtensionType) {
 			return nil, mlserr.New("R-12.4.3-2", mlserr.ErrInvalidWelcome, "the group uses extension %v, which this client does not support", e.ExtensionType)
 		}
 	}

@@ -3,6 +3,7 @@ package group
 import (
 	"bytes"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/mlsref/mlsref/ref/ciphersuite"
@@ -34,6 +35,11 @@ type KeyPackageParams struct {
 	// SignaturePriv is the client's signature private key. Nil means a
 	// fresh key pair is drawn from the rand passed to NewKeyPackage.
 	SignaturePriv []byte
+	// NoGREASE turns off GREASE (Section 13.5). By default NewKeyPackage
+	// adds a random selection of GREASE values, drawn from its rand, to
+	// the capabilities and GREASE extensions to the LeafNode's and the
+	// KeyPackage's extensions, as the RFC recommends.
+	NoGREASE bool
 }
 
 // KeyPackagePrivate holds the private keys of a KeyPackage, which its
@@ -53,6 +59,10 @@ type KeyPackagePrivate struct {
 func NewKeyPackage(suite *ciphersuite.Suite, params *KeyPackageParams, rand io.Reader) (*KeyPackage, *KeyPackagePrivate, error) {
 	if suite == nil || params == nil || rand == nil {
 		return nil, nil, mlserr.New("", mlserr.ErrInvalidInput, "NewKeyPackage needs a suite, parameters and a source of randomness (RFC 9420, Section 10)")
+	}
+	// [R-13.5-5]
+	if extension.IsGREASE(uint16(params.Credential.CredentialType)) {
+		return nil, nil, mlserr.New("R-13.5-5", mlserr.ErrInvalidInput, "GREASE value 0x%04x must not be sent as a credential_type", uint16(params.Credential.CredentialType))
 	}
 	priv := new(KeyPackagePrivate)
 	var sigPub []byte
@@ -85,7 +95,14 @@ func NewKeyPackage(suite *ciphersuite.Suite, params *KeyPackageParams, rand io.R
 		Credentials:  []credential.CredentialType{params.Credential.CredentialType},
 	}
 	if params.Capabilities != nil {
-		caps = *params.Capabilities
+		c := params.Capabilities
+		caps = tree.Capabilities{
+			Versions:     slices.Clone(c.Versions),
+			CipherSuites: slices.Clone(c.CipherSuites),
+			Extensions:   slices.Clone(c.Extensions),
+			Proposals:    slices.Clone(c.Proposals),
+			Credentials:  slices.Clone(c.Credentials),
+		}
 	}
 	// Default proposal and extension types are implied, never listed.
 	// [R-7.2-1] [R-7.2-2] [R-7.2-3]
@@ -108,13 +125,19 @@ func NewKeyPackage(suite *ciphersuite.Suite, params *KeyPackageParams, rand io.R
 		t := now()
 		lt = tree.Lifetime{NotBefore: uint64(t.Add(-time.Hour).Unix()), NotAfter: uint64(t.Add(90 * 24 * time.Hour).Unix())}
 	}
-	leafExt := params.LeafExtensions
+	leafExt := params.LeafExtensions.Clone()
 	if leafExt == nil {
 		leafExt = extension.List{}
 	}
-	kpExt := params.Extensions
+	kpExt := params.Extensions.Clone()
 	if kpExt == nil {
 		kpExt = extension.List{}
+	}
+	if !params.NoGREASE {
+		// [R-13.5-1]
+		if err := addGREASE(&caps, &leafExt, &kpExt, rand); err != nil {
+			return nil, nil, err
+		}
 	}
 	kp := &KeyPackage{
 		Version:     MLS10,

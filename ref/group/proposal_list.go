@@ -217,17 +217,9 @@ func applyProposalList(list []committedProposal, ctx *schedule.GroupContext, t *
 		out.addedKPs = append(out.addedKPs, kp)
 	}
 	// [R-12.2-16] every member must support the (new) GroupContext
-	// extensions (Section 13.4).
-	for i := uint32(0); i < t.NumLeaves(); i++ {
-		l := t.Leaf(treemath.LeafIndex(i))
-		if l == nil {
-			continue
-		}
-		for _, e := range ctx.Extensions {
-			if !e.ExtensionType.IsDefault() && !l.Capabilities.SupportsExtension(e.ExtensionType) {
-				return nil, mlserr.New("R-12.2-16", mlserr.ErrInvalidProposal, "the member at leaf %d does not support the group extension %v", i, e.ExtensionType)
-			}
-		}
+	// extensions and required capabilities (Section 13.4).
+	if err := checkMembersSupport(ctx, t, own); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
