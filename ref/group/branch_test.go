@@ -123,6 +123,8 @@ func TestBranchRejects(t *testing.T) {
 		{"an epoch bob has left", behind, welcomeOf(alice, schedule.UsageBranch, bkp), "R-11.3-5"},
 		{"usage reinit", bob, welcomeOf(alice, schedule.UsageReinit, bkp), "R-11.3-5"},
 		{"usage application", bob, welcomeOf(alice, schedule.UsageApplication, bkp), "R-11.3-5"},
+		// [R-11.3-7]
+		{"a Welcome for epoch 2", bob, secondWelcome(t, alice, schedule.UsageBranch, []byte("sub"), akp, apriv, bkp), "R-11.3-7"},
 		// [R-11.3-8]
 		{"a stranger in the subgroup", bob, welcomeOf(alice, schedule.UsageBranch, bkp, dkp), "R-11.3-8"},
 	} {
@@ -133,7 +135,14 @@ func TestBranchRejects(t *testing.T) {
 			})
 		})
 	}
-	// [R-11.3-9] [R-11.3-10] a branch PSK in a regular Commit.
+	// [R-11.3-9] JoinGroup refuses a branch PSK even when the application
+	// hands it the secret.
+	cfg := testConfig("bob sub")
+	cfg.PSKs = func(id *schedule.PreSharedKeyID) ([]byte, bool) { return bob.ResumptionPSK(id.PSKEpoch) }
+	if _, err := JoinGroup(welcomeOf(alice, schedule.UsageBranch, bkp), bkp, bpriv, nil, cfg); mlserr.RequirementOf(err) != "R-11.3-5" {
+		t.Fatalf("JoinGroup of a branch Welcome: err = %v, want R-11.3-5", err)
+	}
+	// [R-11.3-10] a branch PSK in a regular Commit.
 	id2 := alice.BranchPSKID(alice.Epoch())
 	unchanged(t, alice, func() {
 		_, err := alice.Commit(&CommitOptions{PSKs: []schedule.PreSharedKeyID{id2}})

@@ -14,9 +14,11 @@ import (
 // owner of kp, whose private keys priv holds. ratchetTree is the group's
 // tree when the Welcome's GroupInfo does not carry it; nil means the
 // ratchet_tree extension must be present. The tree is validated in full
-// against the GroupInfo before it is used.
+// against the GroupInfo before it is used. A Welcome naming a resumption
+// PSK with usage reinit or branch is refused: only the old group's state
+// can check it (Group.JoinReInit, Group.JoinBranch).
 func JoinGroup(wel *Welcome, kp *KeyPackage, priv *KeyPackagePrivate, ratchetTree *tree.RatchetTree, cfg Config) (*Group, error) {
-	return joinGroup(wel, kp, priv, ratchetTree, cfg, nil)
+	return joinGroup(wel, kp, priv, ratchetTree, cfg, refuseSuccessorPSK)
 }
 
 // joinGroup is JoinGroup with check, when not nil, run on the opened

@@ -227,3 +227,19 @@ func (g *Group) JoinReInit(wel *Welcome, kp *KeyPackage, priv *KeyPackagePrivate
 // jcfgDone gives the joined group the application's own Config, not the
 // lookup that resolved the Welcome's PSKs.
 func jcfgDone(ng *Group, cfg Config) { ng.cfg = cfg }
+
+// refuseSuccessorPSK is JoinGroup's check of a Welcome (RFC 9420, Sections
+// 11.2 and 11.3): a resumption PSK with usage reinit or branch is used only
+// to join a group that replaces or branches from a group this client is a
+// member of, which only JoinReInit and JoinBranch can verify.
+func refuseSuccessorPSK(ow *OpenedWelcome, _ *tree.RatchetTree) error {
+	// [R-11.2-7]
+	if successorPSK(ow, schedule.UsageReinit) != nil {
+		return mlserr.New("R-11.2-7", mlserr.ErrInvalidWelcome, "the Welcome names a resumption PSK with usage reinit: join with the old group's JoinReInit")
+	}
+	// [R-11.3-5] [R-11.3-9]
+	if successorPSK(ow, schedule.UsageBranch) != nil {
+		return mlserr.New("R-11.3-5", mlserr.ErrInvalidWelcome, "the Welcome names a resumption PSK with usage branch: join with the old group's JoinBranch")
+	}
+	return nil
+}

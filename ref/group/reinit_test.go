@@ -44,6 +44,25 @@ func unchanged(t *testing.T, g *Group, f func()) {
 	}
 }
 
+// secondWelcome is the Welcome of the second Commit of a group created
+// from g with a PSK of usage: its first Commit adds nobody, its second adds
+// members with the same PSK, so the Welcome is for epoch 2.
+func secondWelcome(t *testing.T, g *Group, usage schedule.ResumptionPSKUsage, groupID []byte, kp *KeyPackage, priv *KeyPackagePrivate, members ...*KeyPackage) *Welcome {
+	t.Helper()
+	ng, _, err := g.clone().startSuccessor(usage, groupID, kp, priv, extension.List{}, nil, testConfig("second"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := g.ResumptionPSKID(g.Epoch())
+	id.Usage = usage
+	ng.initPSK = &schedule.PSK{ID: id, Secret: g.secrets.ResumptionPSK}
+	pc, err := ng.Commit(&CommitOptions{Adds: members, PSKs: []schedule.PreSharedKeyID{id}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pc.Welcome
+}
+
 // TestReInit reinitializes a group of three into another cipher suite: a
 // ReInit committed by value and by reference closes the old group for
 // every member, one member creates the new group and the others join it
@@ -264,6 +283,8 @@ func TestReInitRejects(t *testing.T) {
 		{"PSK with usage branch", welcomeOf(schedule.UsageBranch, ri.GroupID), "R-11.2-6"},
 		// [R-11.2-4]
 		{"another group_id than the ReInit's", welcomeOf(schedule.UsageReinit, []byte("elsewhere")), "R-11.2-4"},
+		// [R-11.2-5]
+		{"a Welcome for epoch 2", secondWelcome(t, alice, schedule.UsageReinit, ri.GroupID, akp, apriv, bkp), "R-11.2-5"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			unchanged(t, bob, func() {
@@ -272,6 +293,20 @@ func TestReInitRejects(t *testing.T) {
 			})
 		})
 	}
+	// [R-11.2-7] JoinGroup refuses a reinit PSK even when the application
+	// hands it the secret.
+	good := welcomeOf(schedule.UsageReinit, ri.GroupID)
+	cfg := testConfig("bob new")
+	cfg.PSKs = func(id *schedule.PreSharedKeyID) ([]byte, bool) { return alice.ResumptionPSK(id.PSKEpoch) }
+	if _, err := JoinGroup(good, bkp, bpriv, nil, cfg); mlserr.RequirementOf(err) != "R-11.2-7" {
+		t.Fatalf("JoinGroup of a reinit Welcome: err = %v, want R-11.2-7", err)
+	}
+	// [R-11.2-4] the creator's KeyPackage must be of the ReInit's suite.
+	okp, opriv := freshKP(t, mustSuite(t, ciphersuite.MLS_128_DHKEMP256_AES128GCM_SHA256_P256), "alice", "wrong suite")
+	unchanged(t, alice, func() {
+		_, _, err := alice.ReInitGroup(okp, opriv, []*KeyPackage{bkp}, testConfig("x"), nil)
+		wantErr(t, "ReInitGroup with a KeyPackage of another suite", err, "R-11.2-4", mlserr.ErrInvalidInput)
+	})
 	// A Welcome naming a reinit PSK of an epoch bob does not hold (his
 	// state is one epoch behind alice's).
 	behind := newTestGroup(t, id, "alice", "bob")
