@@ -52,6 +52,10 @@ type Config struct {
 	// group keeps (Section 8.6); zero means DefaultResumptionPSKEpochs, a
 	// negative value none.
 	ResumptionPSKEpochs int
+	// Proposals registers the application's own proposal types (Sections
+	// 13.1 and 13.2). A proposal of any other type beyond the seven of
+	// RFC 9420 is rejected as unsupported.
+	Proposals ProposalHandlers
 }
 
 func (c *Config) limits() schedule.Limits {

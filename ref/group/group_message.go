@@ -95,7 +95,7 @@ func (g *Group) Process(m *MLSMessage) (*Received, error) {
 		}
 		st = g.secretTree.Clone()
 		// [R-12.4.2-2] [R-12.4.2-3] [R-12.1-1]
-		if ac, err = framing.UnprotectPrivate(g.suite, pm, st, g.secrets.SenderDataSecret, g.ctx, lookup, ContentDecoder{}); err != nil {
+		if ac, err = framing.UnprotectPrivate(g.suite, pm, st, g.secrets.SenderDataSecret, g.ctx, lookup, ContentDecoder{Proposals: g.cfg.Proposals}); err != nil {
 			return nil, unprotectError(pm.ContentType, err)
 		}
 	default:
@@ -185,7 +185,7 @@ func (g *Group) checkEpoch(groupID []byte, epoch uint64, ct framing.ContentType)
 // receiveProposal keeps a verified proposal for the epoch (RFC 9420,
 // Sections 12.1 and 12.4), under its ProposalRef (Section 5.2).
 func (g *Group) receiveProposal(ac *framing.AuthenticatedContent) (*Received, error) {
-	p, err := DecodeProposal(ac.Content.Proposal)
+	p, err := g.decodeProposal(ac.Content.Proposal)
 	if err != nil {
 		return nil, err
 	}
@@ -298,6 +298,9 @@ func (g *Group) propose(p *Proposal, public bool, leafPriv []byte) (*MLSMessage,
 		return nil, errReInitClosed()
 	}
 	if err := checkOwnProposal(p); err != nil {
+		return nil, err
+	}
+	if err := g.checkOwnCustomProposal(p); err != nil {
 		return nil, err
 	}
 	pb, err := p.Marshal()

@@ -173,7 +173,7 @@ func unmarshalState(r *codec.Reader, cfg Config) (*Group, error) {
 		p.ref = r.OpaqueCopy()
 		p.sender.UnmarshalMLS(r)
 		p.proposal = new(Proposal)
-		p.proposal.UnmarshalMLS(r)
+		p.proposal.unmarshalWith(r, cfg.Proposals)
 		if r.Optional() {
 			p.leafPriv = r.OpaqueCopy()
 		}

@@ -110,7 +110,9 @@ func (m *MLSMessage) Marshal() ([]byte, error) {
 // and the wire format one of the five of Section 17.2; a Proposal or
 // Commit inside a PublicMessage is decoded with ContentDecoder. A
 // KeyPackage must carry the MLSMessage's version.
-func (m *MLSMessage) UnmarshalMLS(r *codec.Reader) {
+func (m *MLSMessage) UnmarshalMLS(r *codec.Reader) { m.unmarshalWith(r, ContentDecoder{}) }
+
+func (m *MLSMessage) unmarshalWith(r *codec.Reader, d ContentDecoder) {
 	*m = MLSMessage{}
 	m.Version = ProtocolVersion(framing.ReadProtocolVersion(r))
 	m.WireFormat = framing.WireFormat(r.U16())
@@ -120,7 +122,7 @@ func (m *MLSMessage) UnmarshalMLS(r *codec.Reader) {
 	switch m.WireFormat {
 	case framing.WireFormatPublicMessage:
 		m.PublicMessage = new(framing.PublicMessage)
-		m.PublicMessage.UnmarshalWith(r, ContentDecoder{})
+		m.PublicMessage.UnmarshalWith(r, d)
 	case framing.WireFormatPrivateMessage:
 		m.PrivateMessage = new(framing.PrivateMessage)
 		m.PrivateMessage.UnmarshalMLS(r)
@@ -154,20 +156,41 @@ func DecodeMLSMessage(b []byte) (*MLSMessage, error) {
 	return m, nil
 }
 
+// DecodeMLSMessageWith is DecodeMLSMessage for an application with proposal
+// types of its own (RFC 9420, Sections 6 and 13.1): a PublicMessage
+// carrying a proposal of one of the types of h is decoded with its handler.
+func DecodeMLSMessageWith(b []byte, h ProposalHandlers) (*MLSMessage, error) {
+	m := new(MLSMessage)
+	if err := codec.Decode(b, mlsMessageDecoder{m: m, d: ContentDecoder{Proposals: h}}); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+type mlsMessageDecoder struct {
+	m *MLSMessage
+	d ContentDecoder
+}
+
+func (x mlsMessageDecoder) UnmarshalMLS(r *codec.Reader) { x.m.unmarshalWith(r, x.d) }
+
 // ContentDecoder is the framing.ContentDecoder of RFC 9420's Proposal
 // (Section 12.1) and Commit (Section 12.4): it decodes one of them from
 // the Reader and returns its encoding, which is exactly the bytes it
 // consumed because decoding is strict. A proposal of an unknown type
-// cannot be decoded (Section 12.1) and fails with mlserr.ErrUnsupported.
-type ContentDecoder struct{}
+// cannot be decoded (Section 12.1) and fails with mlserr.ErrUnsupported,
+// unless it is one of the application's types in Proposals (Section 13.1).
+type ContentDecoder struct {
+	Proposals ProposalHandlers
+}
 
 var _ framing.ContentDecoder = ContentDecoder{}
 
 // ReadProposal reads one Proposal from r (RFC 9420, Section 12.1) and
 // returns its encoding, or nil with the error recorded on r.
-func (ContentDecoder) ReadProposal(r *codec.Reader) []byte {
+func (d ContentDecoder) ReadProposal(r *codec.Reader) []byte {
 	var p Proposal
-	p.UnmarshalMLS(r)
+	p.unmarshalWith(r, d.Proposals)
 	if r.Err() != nil {
 		return nil
 	}

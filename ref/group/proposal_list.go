@@ -31,6 +31,11 @@ func pathRequired(list []committedProposal) bool {
 		switch p.proposal.ProposalType {
 		case ProposalTypeUpdate, ProposalTypeRemove, ProposalTypeExternalInit, ProposalTypeGroupContextExtensions:
 			return true
+		case ProposalTypeAdd, ProposalTypePSK, ProposalTypeReInit:
+		default:
+			// An application-defined type (Section 13.1): always a path,
+			// see ProposalHandler.
+			return true
 		}
 	}
 	return false
@@ -131,9 +136,12 @@ func (g *Group) validateProposalList(list []committedProposal, committer treemat
 			}
 			psks[k] = true
 		default:
-			// [R-12.2-15] this member supports no proposal type beyond
-			// the default ones.
-			return mlserr.Wrap("R-12.2-15", mlserr.ErrInvalidProposal, errUnknownProposalType(p.ProposalType), "proposal %d", i)
+			// [R-12.2-15] [R-13.2-1] a proposal type beyond the default
+			// ones: one the application registered and every member
+			// supports.
+			if err := g.checkCustomProposal(p, cp.sender, i); err != nil {
+				return err
+			}
 		}
 	}
 	// [R-12.2-9] an Add of a client already in the group, not removed by

@@ -199,11 +199,12 @@ func (g *GroupContextExtensions) UnmarshalMLS(r *codec.Reader) { g.Extensions.Un
 //	    };
 //	} Proposal;
 //
-// Only the seven proposal types of RFC 9420 can be encoded or decoded. The
-// body of a proposal carries no length prefix, so the end of a proposal of
-// an unknown type cannot be found: decoding rejects it as
-// mlserr.ErrUnsupported (Sections 12.1 and 13), and a Commit or message
-// carrying one is rejected with it.
+// Beyond the seven proposal types of RFC 9420, only the types an
+// application registers in Config.Proposals (Section 13.1) can be encoded
+// or decoded, with Custom as their body. The body of a proposal carries no
+// length prefix, so the end of a proposal of an unknown type cannot be
+// found: decoding rejects it as mlserr.ErrUnsupported (Sections 12.1 and
+// 13), and a Commit or message carrying one is rejected with it.
 type Proposal struct {
 	ProposalType           ProposalType
 	Add                    *Add
@@ -213,6 +214,9 @@ type Proposal struct {
 	ReInit                 *ReInit
 	ExternalInit           *ExternalInit
 	GroupContextExtensions *GroupContextExtensions
+	// Custom is the body of a proposal type the application defines
+	// (Section 13.1), see NewCustomProposal.
+	Custom codec.Marshaler
 }
 
 // NewProposal returns the Proposal carrying body, which must be one of
@@ -271,6 +275,10 @@ func (p *Proposal) Body() codec.Marshaler {
 		if p.GroupContextExtensions != nil {
 			return p.GroupContextExtensions
 		}
+	default:
+		if p.Custom != nil && p.ProposalType != 0 {
+			return p.Custom
+		}
 	}
 	return nil
 }
@@ -313,7 +321,7 @@ func zeroBody(t ProposalType) codec.Marshaler {
 // of a type other than the seven of RFC 9420 is an mlserr.ErrUnsupported
 // error, since it could not be decoded.
 func (p *Proposal) Marshal() ([]byte, error) {
-	if zeroBody(p.ProposalType) == nil {
+	if zeroBody(p.ProposalType) == nil && p.Body() == nil {
 		return nil, errUnknownProposalType(p.ProposalType)
 	}
 	return marshal(p)
