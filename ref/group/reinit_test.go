@@ -8,10 +8,12 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/mlsref/mlsref/internal/seeded"
 	"github.com/mlsref/mlsref/ref/ciphersuite"
+	"github.com/mlsref/mlsref/ref/codec"
 	"github.com/mlsref/mlsref/ref/credential"
 	"github.com/mlsref/mlsref/ref/extension"
 	"github.com/mlsref/mlsref/ref/mlserr"
 	"github.com/mlsref/mlsref/ref/schedule"
+	"github.com/mlsref/mlsref/ref/tree"
 )
 
 // freshKP is a new KeyPackage of name in suite s, drawn from seed, so that
@@ -63,6 +65,13 @@ func secondWelcome(t *testing.T, g *Group, usage schedule.ResumptionPSKUsage, gr
 	return pc.Welcome
 }
 
+// requireBasic is a required_capabilities GroupContext extension asking for
+// basic credentials, which every test client supports.
+func requireBasic() extension.List {
+	rc := &tree.RequiredCapabilities{ExtensionTypes: []extension.ExtensionType{}, ProposalTypes: []tree.ProposalType{}, CredentialTypes: []credential.CredentialType{credential.Basic}}
+	return extension.List{{ExtensionType: extension.RequiredCapabilities, ExtensionData: codec.Encode(rc)}}
+}
+
 // TestReInit reinitializes a group of three into another cipher suite: a
 // ReInit committed by value and by reference closes the old group for
 // every member, one member creates the new group and the others join it
@@ -80,7 +89,7 @@ func TestReInit(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ms := newTestGroup(t, tc.from, "alice", "bob", "carol")
 			alice, bob, carol := ms[0].g, ms[1].g, ms[2].g
-			ri := &ReInit{GroupID: []byte("reinitialized " + tc.name), Version: MLS10, CipherSuite: tc.to, Extensions: extension.List{}}
+			ri := &ReInit{GroupID: []byte("reinitialized " + tc.name), Version: MLS10, CipherSuite: tc.to, Extensions: requireBasic()}
 			// bob sends before the ReInit: a late message of the previous
 			// epoch, which carol may still read after it.
 			late, err := bob.SendApplication([]byte("late"), nil, 0)
@@ -169,7 +178,7 @@ func TestReInit(t *testing.T) {
 			}
 			// [R-11.2-4] [R-11.2-5]
 			gc := carolNew.GroupContext()
-			if gc.Epoch != 1 || !bytes.Equal(gc.GroupID, ri.GroupID) || gc.CipherSuite != tc.to || gc.Version != MLS10 {
+			if gc.Epoch != 1 || !bytes.Equal(gc.GroupID, ri.GroupID) || gc.CipherSuite != tc.to || gc.Version != MLS10 || !cmp.Equal(gc.Extensions, requireBasic()) {
 				t.Fatalf("new group context %+v does not match the ReInit", gc)
 			}
 			// [R-11.2-6] the Welcome names the reinit PSK of the old
@@ -265,9 +274,9 @@ func TestReInitRejects(t *testing.T) {
 	deliver(t, pc.Message, bob, ms[2].g)
 	akp, apriv := freshKP(t, s, "alice", "bad welcome")
 	bkp, bpriv := freshKP(t, s, "bob", "bad welcome")
-	welcomeOf := func(usage schedule.ResumptionPSKUsage, groupID []byte) *Welcome {
+	welcomeOf := func(usage schedule.ResumptionPSKUsage, groupID []byte, ext ...extension.Extension) *Welcome {
 		t.Helper()
-		_, w, err := alice.clone().startSuccessor(usage, groupID, akp, apriv, extension.List{}, []*KeyPackage{bkp}, testConfig("bad"), nil)
+		_, w, err := alice.clone().startSuccessor(usage, groupID, akp, apriv, append(extension.List{}, ext...), []*KeyPackage{bkp}, testConfig("bad"), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -283,6 +292,7 @@ func TestReInitRejects(t *testing.T) {
 		{"PSK with usage branch", welcomeOf(schedule.UsageBranch, ri.GroupID), "R-11.2-6"},
 		// [R-11.2-4]
 		{"another group_id than the ReInit's", welcomeOf(schedule.UsageReinit, []byte("elsewhere")), "R-11.2-4"},
+		{"other extensions than the ReInit's", welcomeOf(schedule.UsageReinit, ri.GroupID, requireBasic()...), "R-11.2-4"},
 		// [R-11.2-5]
 		{"a Welcome for epoch 2", secondWelcome(t, alice, schedule.UsageReinit, ri.GroupID, akp, apriv, bkp), "R-11.2-5"},
 	} {
