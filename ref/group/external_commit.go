@@ -44,6 +44,9 @@ type GroupInfoOptions struct {
 	// RatchetTree adds the ratchet_tree extension (Section 12.4.3.3);
 	// without it, a joiner needs the tree out of band.
 	RatchetTree bool
+	// NoGREASE leaves out the GREASE extensions (Section 13.5) that are
+	// otherwise added, a random selection drawn from Config.Rand.
+	NoGREASE bool
 }
 
 // ExportGroupInfo returns a GroupInfo of the current epoch signed by this
@@ -81,6 +84,12 @@ func (g *Group) ExportGroupInfo(opts GroupInfoOptions) (*GroupInfo, error) {
 			return nil, err
 		}
 		gi.Extensions = append(gi.Extensions, extension.Extension{ExtensionType: extension.RatchetTree, ExtensionData: b})
+	}
+	if !opts.NoGREASE {
+		// [R-13.5-1]
+		if err := addGREASEExtensions(&gi.Extensions, g.cfg.Rand); err != nil {
+			return nil, err
+		}
 	}
 	if err := gi.Sign(g.suite, g.sigPriv); err != nil {
 		return nil, err

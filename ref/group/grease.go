@@ -86,25 +86,39 @@ func addGREASE(caps *tree.Capabilities, leafExt, kpExt *extension.List, rand io.
 	// [R-13.5-1] [R-13.5-2] GREASE extensions with random contents in the
 	// LeafNode's and the KeyPackage's extensions.
 	for _, l := range []*extension.List{leafExt, kpExt} {
-		if vals, err = greaseDraw(rand, 1); err != nil {
+		n := len(*l)
+		if err := addGREASEExtensions(l, rand); err != nil {
 			return err
 		}
-		for _, v := range vals {
-			t := extension.ExtensionType(v)
-			if l.Has(t) {
-				continue
-			}
-			var b [1]byte
-			if _, err := io.ReadFull(rand, b[:]); err != nil {
-				return mlserr.Wrap("", mlserr.ErrInvalidInput, err, "cannot draw GREASE extension data (RFC 9420, Section 13.5)")
-			}
-			data := make([]byte, int(b[0])%9)
-			if _, err := io.ReadFull(rand, data); err != nil {
-				return mlserr.Wrap("", mlserr.ErrInvalidInput, err, "cannot draw GREASE extension data (RFC 9420, Section 13.5)")
-			}
-			*l = append(*l, extension.Extension{ExtensionType: t, ExtensionData: data})
-			listExtensionType(caps, t)
+		for _, e := range (*l)[n:] {
+			listExtensionType(caps, e.ExtensionType)
 		}
+	}
+	return nil
+}
+
+// addGREASEExtensions appends a random selection of GREASE extensions
+// (at most one) with random contents to l (RFC 9420, Section 13.5).
+func addGREASEExtensions(l *extension.List, rand io.Reader) error {
+	vals, err := greaseDraw(rand, 1)
+	if err != nil {
+		return err
+	}
+	for _, v := range vals {
+		t := extension.ExtensionType(v)
+		if l.Has(t) {
+			continue
+		}
+		var b [1]byte
+		if _, err := io.ReadFull(rand, b[:]); err != nil {
+			return mlserr.Wrap("", mlserr.ErrInvalidInput, err, "cannot draw GREASE extension data (RFC 9420, Section 13.5)")
+		}
+		// [R-13.5-2]
+		data := make([]byte, int(b[0])%9)
+		if _, err := io.ReadFull(rand, data); err != nil {
+			return mlserr.Wrap("", mlserr.ErrInvalidInput, err, "cannot draw GREASE extension data (RFC 9420, Section 13.5)")
+		}
+		*l = append(*l, extension.Extension{ExtensionType: t, ExtensionData: data})
 	}
 	return nil
 }

@@ -71,6 +71,7 @@ func TestNewKeyPackageGREASE(t *testing.T) {
 		places["credentials"] += countGrease(c.Credentials)
 		places["leaf_node.extensions"] += countGrease(kp.LeafNode.Extensions.Types())
 		places["KeyPackage.extensions"] += countGrease(kp.Extensions.Types())
+		// [R-13.5-5] [R-13.5-8]
 		if isGrease(uint16(kp.LeafNode.Credential.CredentialType)) {
 			t.Fatal("GREASE credential_type")
 		}
@@ -92,6 +93,7 @@ func TestNewKeyPackageGREASE(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// [R-13.5-1]
 	for _, p := range []string{"cipher_suites", "extensions", "proposals", "credentials", "leaf_node.extensions", "KeyPackage.extensions"} {
 		if places[p] == 0 {
 			t.Errorf("no GREASE value in %s over %d KeyPackages", p, n)
@@ -268,8 +270,9 @@ func TestExtensibilityRejects(t *testing.T) {
 		req   string
 		class error
 	}{
-		// Both leaves list 0x2A2A, but only as GREASE: bob's true
-		// capabilities lack it.
+		// [R-13.5-10] [R-13.5-11] [R-13.5-12] [R-13.4-10] Both leaves
+		// list 0x2A2A, but only as GREASE: bob's true capabilities lack
+		// it.
 		{"a GREASE GroupContext extension every leaf lists", []*Proposal{gce(extension.List{{ExtensionType: 0x2A2A, ExtensionData: []byte{}}})}, "R-12.2-16", mlserr.ErrInvalidProposal},
 		{"required_capabilities naming a GREASE proposal type", []*Proposal{gce(required(&tree.RequiredCapabilities{ExtensionTypes: none.ExtensionTypes, ProposalTypes: []tree.ProposalType{0x4A4A}, CredentialTypes: none.CredentialTypes}))}, "R-12.2-16", mlserr.ErrInvalidProposal},
 		{"required_capabilities naming an unsupported credential type", []*Proposal{gce(required(&tree.RequiredCapabilities{ExtensionTypes: none.ExtensionTypes, ProposalTypes: none.ProposalTypes, CredentialTypes: []credential.CredentialType{credential.X509}}))}, "R-12.2-16", mlserr.ErrInvalidProposal},
@@ -290,10 +293,69 @@ func TestExtensibilityRejects(t *testing.T) {
 		})
 	}
 
-	// A proposal of a GREASE type does not decode (R-13.5-10: the
-	// ordinary logic for an unknown type).
+	// [R-13.5-10] A proposal of a GREASE type does not decode: the
+	// ordinary logic for an unknown type.
 	wire := []byte{0x0A, 0x0A, 0, 0, 0, 0}
 	if _, err := DecodeProposal(wire); !errors.Is(err, mlserr.ErrUnsupported) {
 		t.Fatalf("GREASE proposal type: err = %v, want ErrUnsupported", err)
 	}
+}
+
+// TestGroupInfoGREASE checks that ExportGroupInfo adds GREASE extensions to
+// some GroupInfos (RFC 9420, Section 13.5) and none with NoGREASE, and that
+// a joiner ignores the unknown extensions of the GroupInfo (Section 13.4):
+// it joins by external Commit, and the members accept the Commit.
+func TestGroupInfoGREASE(t *testing.T) {
+	s := mustSuite(t, testSuite)
+	ms := newTestGroup(t, testSuite, "alice", "bob")
+	alice, bob := ms[0].g, ms[1].g
+	greased := 0
+	for range 12 {
+		gi, err := alice.ExportGroupInfo(GroupInfoOptions{ExternalPub: true, RatchetTree: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		greased += countGrease(gi.Extensions.Types())
+		gi, err = alice.ExportGroupInfo(GroupInfoOptions{ExternalPub: true, NoGREASE: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if countGrease(gi.Extensions.Types()) != 0 {
+			t.Fatal("NoGREASE GroupInfo holds a GREASE extension")
+		}
+	}
+	if greased == 0 || greased == 12 {
+		t.Fatalf("%d GREASE extensions in 12 GroupInfos: want a random selection", greased)
+	}
+	// A GroupInfo with a GREASE extension and an unknown one.
+	var gi *GroupInfo
+	for gi == nil || countGrease(gi.Extensions.Types()) == 0 {
+		var err error
+		if gi, err = alice.ExportGroupInfo(GroupInfoOptions{ExternalPub: true, RatchetTree: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gi.Extensions = append(gi.Extensions, extension.Extension{ExtensionType: 0xF0F0, ExtensionData: []byte("unknown")})
+	if err := gi.Sign(alice.suite, alice.sigPriv); err != nil {
+		t.Fatal(err)
+	}
+	b, err := gi.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gi, err = DecodeGroupInfo(b); err != nil {
+		t.Fatal(err)
+	}
+	// [R-13.4-4]
+	ckp, cpriv := newKP(t, s, "carol")
+	carol, m, err := JoinExternal(gi, ckp, cpriv, nil, testConfig("carol"))
+	if err != nil {
+		t.Fatalf("joining with a GroupInfo holding unknown extensions: %v", err)
+	}
+	for _, g := range []*Group{alice, bob} {
+		if _, err := g.Process(roundTrip(t, m)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	agreeWith(t, carol, alice, bob)
 }

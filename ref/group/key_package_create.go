@@ -231,7 +231,8 @@ func ValidateKeyPackage(kp *KeyPackage, v *KeyPackageValidation) error {
 	if err := tree.ValidateLeafNode(&kp.LeafNode, ctx); err != nil {
 		return mlserr.Wrap("R-10.1-4", mlserr.ErrInvalidKeyPackage, err, "the KeyPackage's LeafNode is not valid for a KeyPackage")
 	}
-	// [R-10-8] (unknown extensions are otherwise ignored: [R-10-9])
+	// [R-10-8] (unknown extensions and capability values are otherwise
+	// ignored: [R-10-9] [R-13.4-3])
 	if err := kp.checkExtensionsListed(); err != nil {
 		return err
 	}

@@ -368,6 +368,7 @@ func (p *Proposal) UnmarshalMLS(r *codec.Reader) {
 	case 0:
 		r.Failf("", "proposal type reserved(0) (RFC 9420, Section 17.4)")
 	default:
+		// [R-13.5-10] GREASE values take this path too.
 		r.Fail(errUnknownProposalType(p.ProposalType))
 	}
 }
