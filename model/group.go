@@ -13,6 +13,9 @@ import (
 // receiver policy.
 type World struct {
 	Limits Limits
+	// PSKs are the psk_ids of the external PSKs every client holds (RFC
+	// 9420, Section 8.4); set it before CreateGroup.
+	PSKs   map[string]bool
 	kps    []KeyPackage
 	groups map[string]*Group
 }
@@ -36,12 +39,17 @@ func (w *World) Group(id string) *Group { return w.groups[id] }
 
 // EpochState is the canonical state of a group in one epoch (RFC 9420,
 // Sections 8.1 and 12.4): the shape of the ratchet tree, the members the
-// Commit that opened the epoch added, and the Commit that closed it.
+// Commit that opened the epoch added, the Commit that closed it, the
+// number of external senders its GroupContext lists (Section 12.1.8.1),
+// and whether the Commit that opened it covered a ReInit, which closes the
+// group (Section 12.4.2).
 type EpochState struct {
-	Epoch  uint64
-	Tree   *Tree
-	Added  []Member
-	Commit *Commit
+	Epoch           uint64
+	Tree            *Tree
+	Added           []Member
+	Commit          *Commit
+	ExternalSenders int
+	ReInit          bool
 }
 
 // SentProposal is a proposal sent by reference in some epoch (RFC 9420,
@@ -84,6 +92,7 @@ type sendKey struct {
 type Group struct {
 	ID        string
 	limits    Limits
+	psks      map[string]bool
 	epochs    []*EpochState
 	views     map[ClientID]*View
 	proposals map[Ref]*SentProposal
@@ -107,7 +116,7 @@ func (w *World) CreateGroup(id string, creator ClientID, kp KeyPackage) (*Group,
 	if !v.Accept() {
 		return nil, v
 	}
-	g := &Group{ID: id, limits: w.Limits, views: map[ClientID]*View{}, proposals: map[Ref]*SentProposal{}}
+	g := &Group{ID: id, limits: w.Limits, psks: w.PSKs, views: map[ClientID]*View{}, proposals: map[Ref]*SentProposal{}}
 	g.epochs = []*EpochState{{Epoch: 0, Tree: NewTree(creator), Added: []Member{{Leaf: 0, Client: creator}}}}
 	g.views[creator] = newView(creator, 0, 0)
 	w.groups[id] = g
@@ -184,6 +193,24 @@ func (g *Group) actor(c ClientID) (*View, Verdict) {
 		v.add("", mlserr.ErrInvalidInput, "12.1.3", fmt.Sprintf("client %d has been removed from the group", c))
 	}
 	return view, v
+}
+
+// sender is actor for an operation that sends a message: once a ReInit is
+// committed, the group sends nothing more (RFC 9420, Section 12.4.2).
+func (g *Group) sender(c ClientID) (*View, Verdict) {
+	view, v := g.actor(c)
+	if v.Accept() {
+		g.closedCheck(view, &v)
+	}
+	return view, v
+}
+
+// closedCheck adds the violation of sending in a group whose ReInit the
+// sender has merged or received (RFC 9420, Section 12.4.2).
+func (g *Group) closedCheck(view *View, v *Verdict) {
+	if g.epochs[view.Epoch].ReInit {
+		v.add("R-12.4.2-25", mlserr.ErrInvalidInput, "12.4.2", "the group was reinitialized: it sends no more messages")
+	}
 }
 
 // MessageKind is the content type of a message (RFC 9420, Section 6).
@@ -292,6 +319,13 @@ func (g *Group) Propose(c ClientID, p Proposal, public bool) (*Message, Verdict)
 		v.add("", mlserr.ErrInvalidInput, "12.1.1", "the model sends only valid proposals by reference")
 		return nil, v
 	}
+	if p.Type == PreSharedKey && !g.psks[p.PSK] {
+		v.add("R-12.4.2-5", mlserr.ErrInvalidInput, "12.1.4", fmt.Sprintf("the proposer does not hold the PSK %q", p.PSK))
+	}
+	g.closedCheck(view, &v)
+	if !v.Accept() {
+		return nil, v
+	}
 	p.Sender = view.Leaf
 	g.nextRef++
 	r := g.nextRef
@@ -309,7 +343,7 @@ func (g *Group) Propose(c ClientID, p Proposal, public bool) (*Message, Verdict)
 // generation of its application ratchet. A member holding proposals of the
 // epoch must commit them first (Section 12.4).
 func (g *Group) SendApplication(c ClientID) (*Message, Verdict) {
-	view, v := g.actor(c)
+	view, v := g.sender(c)
 	if !v.Accept() {
 		return nil, v
 	}
@@ -322,11 +356,14 @@ func (g *Group) SendApplication(c ClientID) (*Message, Verdict) {
 }
 
 // CommitOptions say what a committer puts in a Commit beyond its pending
-// proposals (RFC 9420, Section 12.4.1): proposals by value, a path even
-// when none is required, and the wire format.
+// proposals (RFC 9420, Section 12.4.1): proposals by value (Adds,
+// Removes, then PreSharedKeys naming external PSKs, then a ReInit), a path
+// even when none is required, and the wire format.
 type CommitOptions struct {
 	Adds      []KeyPackage
 	Removes   []uint32
+	PSKs      []string
+	ReInit    bool
 	ForcePath bool
 	Public    bool
 }
@@ -337,8 +374,8 @@ type CommitOptions struct {
 // except c's own Updates (its path supersedes them) and, where several
 // Updates and Removes apply to one leaf, all but the first Remove, or all
 // but the most recent Update when no Remove applies (Section 12.2); a leaf
-// that o removes by value takes no pending Update or Remove. Then o.Adds
-// and o.Removes by value.
+// that o removes by value takes no pending Update or Remove. Then o.Adds,
+// o.Removes, o.PSKs and o.ReInit by value.
 func (g *Group) CommitEntries(c ClientID, o CommitOptions) []Entry {
 	view := g.views[c]
 	removed := map[uint32]bool{}
@@ -377,17 +414,33 @@ func (g *Group) CommitEntries(c ClientID, o CommitOptions) []Entry {
 	for _, l := range o.Removes {
 		entries = append(entries, Entry{Proposal: Proposal{Type: Remove, Sender: view.Leaf, Removed: l}})
 	}
+	for _, psk := range o.PSKs {
+		entries = append(entries, Entry{Proposal: Proposal{Type: PreSharedKey, Sender: view.Leaf, PSK: psk}})
+	}
+	if o.ReInit {
+		entries = append(entries, Entry{Proposal: Proposal{Type: ReInit, Sender: view.Leaf}})
+	}
 	return entries
 }
 
 // CreateCommit records that client c creates a Commit with o (RFC 9420,
-// Section 12.4.1) in the epoch of its view: the proposal list of
+// Section 12.4.1) in the epoch of its view: the PSKs it names by value
+// must be ones it holds (Section 12.4.2), the proposal list of
 // CommitEntries must be valid (Section 12.2), and the Commit carries a path
 // when one is required or asked for (Section 12.4). Creating a Commit does
 // not change c's view beyond the handshake generation a PrivateMessage uses
 // (Section 14); Merge adopts it.
 func (g *Group) CreateCommit(c ClientID, o CommitOptions) (*Message, Verdict) {
 	view, v := g.actor(c)
+	if !v.Accept() {
+		return nil, v
+	}
+	for _, psk := range o.PSKs {
+		if !g.psks[psk] {
+			v.add("R-12.4.2-5", mlserr.ErrInvalidInput, "12.4.2", fmt.Sprintf("the committer does not hold the PSK %q", psk))
+		}
+	}
+	g.closedCheck(view, &v)
 	if !v.Accept() {
 		return nil, v
 	}
@@ -429,7 +482,16 @@ func (g *Group) Merge(m *Message) (Applied, error) {
 		t.MergePath(c.Committer)
 	}
 	cur.Commit = c
-	g.epochs = append(g.epochs, &EpochState{Epoch: c.Epoch + 1, Tree: t, Added: applied.Added})
+	next := &EpochState{Epoch: c.Epoch + 1, Tree: t, Added: applied.Added, ExternalSenders: cur.ExternalSenders}
+	for _, e := range c.Entries {
+		switch e.Proposal.Type {
+		case GroupContextExtensions:
+			next.ExternalSenders = e.Proposal.ExternalSenders
+		case ReInit:
+			next.ReInit = true
+		}
+	}
+	g.epochs = append(g.epochs, next)
 	view.Epoch = c.Epoch + 1
 	view.Pending = nil
 	return applied, nil
@@ -470,6 +532,13 @@ func (g *Group) Judge(c ClientID, m *Message) Verdict {
 	}
 	if !epochOK {
 		return v
+	}
+	if g.epochs[view.Epoch].ReInit && m.Epoch == view.Epoch {
+		if m.Kind == CommitMsg {
+			v.add("R-12.4.2-26", mlserr.ErrInvalidCommit, "12.4.2", "a Commit in a group that was reinitialized")
+		} else {
+			v.add("R-12.4.2-25", mlserr.ErrInvalidInput, "12.4.2", fmt.Sprintf("a %v in a group that was reinitialized", m.Kind))
+		}
 	}
 	if !m.Public {
 		if m.Sender == view.Leaf && m.Epoch == view.Epoch {

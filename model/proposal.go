@@ -12,9 +12,12 @@ type ProposalType uint16
 
 // The proposal types of RFC 9420, Section 12.1 that the model covers.
 const (
-	Add    ProposalType = 1
-	Update ProposalType = 2
-	Remove ProposalType = 3
+	Add                    ProposalType = 1
+	Update                 ProposalType = 2
+	Remove                 ProposalType = 3
+	PreSharedKey           ProposalType = 4
+	ReInit                 ProposalType = 5
+	GroupContextExtensions ProposalType = 7
 )
 
 func (t ProposalType) String() string {
@@ -25,6 +28,12 @@ func (t ProposalType) String() string {
 		return "update"
 	case Remove:
 		return "remove"
+	case PreSharedKey:
+		return "psk"
+	case ReInit:
+		return "reinit"
+	case GroupContextExtensions:
+		return "gce"
 	}
 	return fmt.Sprintf("proposal(%d)", uint16(t))
 }
@@ -64,14 +73,18 @@ type KeyPackage struct {
 }
 
 // Proposal is a proposal as the observer knows it (RFC 9420, Section
-// 12.1): its type, the leaf of its sender, the KeyPackage of an Add and the
-// leaf of a Remove. An Update always carries a fresh LeafNode of the
-// sender's own client.
+// 12.1): its type, the leaf of its sender, the KeyPackage of an Add, the
+// leaf of a Remove, the psk_id of an external PSK (Section 12.1.4) and the
+// number of external senders a GroupContextExtensions sets (Sections 12.1.7
+// and 12.1.8.1). An Update always carries a fresh LeafNode of the sender's
+// own client.
 type Proposal struct {
-	Type       ProposalType
-	Sender     uint32
-	KeyPackage KeyPackage
-	Removed    uint32
+	Type            ProposalType
+	Sender          uint32
+	KeyPackage      KeyPackage
+	Removed         uint32
+	PSK             string
+	ExternalSenders int
 }
 
 func (p Proposal) String() string {
@@ -82,6 +95,12 @@ func (p Proposal) String() string {
 		return fmt.Sprintf("update(leaf %d)", p.Sender)
 	case Remove:
 		return fmt.Sprintf("remove(leaf %d by leaf %d)", p.Removed, p.Sender)
+	case PreSharedKey:
+		return fmt.Sprintf("psk(%q by leaf %d)", p.PSK, p.Sender)
+	case GroupContextExtensions:
+		return fmt.Sprintf("gce(%d external senders by leaf %d)", p.ExternalSenders, p.Sender)
+	case ReInit:
+		return fmt.Sprintf("reinit(by leaf %d)", p.Sender)
 	}
 	return p.Type.String()
 }
@@ -126,14 +145,14 @@ func (c *Commit) String() string {
 }
 
 // PathRequired reports whether a Commit covering entries must carry a path
-// (RFC 9420, Section 12.4): when it covers no proposal, or an Update or a
-// Remove.
+// (RFC 9420, Sections 12.4 and 17.4): when it covers no proposal, or an
+// Update, a Remove or a GroupContextExtensions.
 func PathRequired(entries []Entry) bool {
 	if len(entries) == 0 {
 		return true
 	}
 	for _, e := range entries {
-		if e.Proposal.Type == Update || e.Proposal.Type == Remove {
+		if t := e.Proposal.Type; t == Update || t == Remove || t == GroupContextExtensions {
 			return true
 		}
 	}
@@ -149,6 +168,8 @@ func ValidateList(t *Tree, committer uint32, entries []Entry) Verdict {
 	touched := map[uint32]bool{}
 	removed := map[uint32]bool{}
 	added := map[ClientID]bool{}
+	psks := map[string]bool{}
+	gce := 0
 	var adds []ClientID
 	for i, e := range entries {
 		p := e.Proposal
@@ -185,6 +206,22 @@ func ValidateList(t *Tree, committer uint32, entries []Entry) Verdict {
 			}
 			touched[p.Removed] = true
 			removed[p.Removed] = true
+		case PreSharedKey:
+			// The psk_nonce is fresh for every proposal: the PSK's name
+			// is what must not repeat.
+			if psks[p.PSK] {
+				v.add("R-12.2-10", mlserr.ErrInvalidProposal, "12.2", fmt.Sprintf("proposal %d: a second PreSharedKey for %q", i, p.PSK))
+			}
+			psks[p.PSK] = true
+		case GroupContextExtensions:
+			gce++
+			if gce > 1 {
+				v.add("R-12.2-11", mlserr.ErrInvalidProposal, "12.2", fmt.Sprintf("proposal %d: a second GroupContextExtensions", i))
+			}
+		case ReInit:
+			if len(entries) > 1 {
+				v.add("R-12.2-12", mlserr.ErrInvalidProposal, "12.2", fmt.Sprintf("proposal %d: a ReInit with %d other proposals", i, len(entries)-1))
+			}
 		default:
 			v.add("", mlserr.ErrUnsupported, "12.1", fmt.Sprintf("proposal %d: a %v proposal, which the model does not cover", i, p.Type))
 		}

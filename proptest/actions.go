@@ -53,6 +53,10 @@ func (m *machine) ops() []op {
 		{"badRemove", m.badRemove},
 		{"badKeyPackage", m.badKeyPackage},
 		{"conflictingProposals", m.conflictingProposals},
+		{"pskCommit", m.pskCommit},
+		{"proposePSK", m.proposePSK},
+		{"groupContextExtensions", m.gce},
+		{"reInit", m.reInit},
 	}
 }
 

@@ -110,7 +110,13 @@ type machine struct {
 	serial  int
 	// pastEpochs is how many past epochs the clients keep.
 	pastEpochs int
+	// externals are the external senders' keys (RFC 9420, Section
+	// 12.1.8.1).
+	externals []externalSender
 }
+
+// externalSender is a signature key pair of an external sender.
+type externalSender struct{ priv, pub []byte }
 
 const (
 	maxBag  = 24
@@ -156,6 +162,7 @@ func newMachine(t *rapid.T, cfg Config) *machine {
 	// draw of its own would change the meaning of saved fail files).
 	m.pastEpochs = int(m.seed % 4)
 	m.world = model.NewWorld(model.Limits{MaxGenerationGap: cfg.Limits.MaxGenerationGap, MaxSkippedKeys: cfg.Limits.MaxSkippedKeys, PastEpochs: m.pastEpochs})
+	m.world.PSKs = modelPSKs()
 	for i := 0; i < cfg.Population; i++ {
 		c := &client{id: model.ClientID(i), name: fmt.Sprintf("c%02d", i)}
 		c.rand = seeded.New(fmt.Sprintf("%d/%s", m.seed, c.name))
@@ -177,7 +184,7 @@ func (m *machine) config(c *client) group.Config {
 	if past == 0 {
 		past = -1 // none: zero means the default
 	}
-	return group.Config{Rand: c.rand, Now: now, Limits: m.cfg.Limits, MaxPastEpochs: past}
+	return group.Config{Rand: c.rand, Now: now, Limits: m.cfg.Limits, MaxPastEpochs: past, PSKs: pskStore().Lookup}
 }
 
 func (m *machine) logf(format string, args ...any) {

@@ -158,7 +158,10 @@ type commitOptions struct {
 	removes   []uint32
 	forcePath bool
 	public    bool
-	omitTree  bool
+	// psks name external PSKs injected by value; reinit adds a ReInit.
+	psks     []string
+	reinit   bool
+	omitTree bool
 	// wrongTree makes the first joiner first try the tree of the previous
 	// epoch when the tree travels out of band.
 	wrongTree bool
@@ -174,7 +177,13 @@ type commitOptions struct {
 func (m *machine) commit(c *client, o commitOptions, what string) bool {
 	m.t.Helper()
 	gopts := &group.CommitOptions{Removes: o.removes, ForcePath: o.forcePath, PublicMessage: o.public, OmitRatchetTree: o.omitTree}
-	mopts := model.CommitOptions{Removes: o.removes, ForcePath: o.forcePath, Public: o.public}
+	mopts := model.CommitOptions{Removes: o.removes, ForcePath: o.forcePath, Public: o.public, PSKs: o.psks, ReInit: o.reinit}
+	for _, p := range o.psks {
+		gopts.PSKs = append(gopts.PSKs, group.ExternalPSKID([]byte(p)))
+	}
+	if o.reinit {
+		gopts.ReInit = &group.ReInit{GroupID: append([]byte("reinit-"), m.groupID...), Version: group.MLS10, CipherSuite: m.suite.ID()}
+	}
 	for _, kp := range o.adds {
 		gopts.Adds = append(gopts.Adds, kp.kp)
 		mopts.Adds = append(mopts.Adds, kp.m)
