@@ -359,3 +359,48 @@ func TestGroupInfoGREASE(t *testing.T) {
 	}
 	agreeWith(t, carol, alice, bob)
 }
+
+// TestJoinRejectsUnsupportedGroupExtension has a (non-conforming) member
+// send a Welcome whose GroupContext uses a GREASE extension type that the
+// joiner's KeyPackage lists, but only as GREASE: the joiner compares with
+// its true capabilities and refuses the group (RFC 9420, Sections 12.4.3.1,
+// 13.4 and 13.5). The same Welcome without the extension is accepted.
+func TestJoinRejectsUnsupportedGroupExtension(t *testing.T) {
+	s := mustSuite(t, testSuite)
+	akp, apriv := greaseKP(t, s, "alice")
+	alice, err := NewGroup([]byte("grease group"), akp, apriv, nil, testConfig("alice"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bkp, bpriv := greaseKP(t, s, "bob")
+	if !bkp.LeafNode.Capabilities.SupportsExtension(0x2A2A) {
+		t.Fatal("bob's KeyPackage should list 0x2A2A")
+	}
+	welcome := func(exts extension.List) *Welcome {
+		gi, err := alice.ExportGroupInfo(GroupInfoOptions{RatchetTree: true, NoGREASE: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		gi.GroupContext.Extensions = exts
+		if err := gi.Sign(alice.suite, alice.sigPriv); err != nil {
+			t.Fatal(err)
+		}
+		joiner := bytes.Repeat([]byte{7}, s.Nh())
+		w, err := NewWelcome(s, joiner, nil, gi, []NewMember{{KeyPackage: bkp, GroupSecrets: &GroupSecrets{JoinerSecret: joiner}}}, seeded.New("welcome"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return w
+	}
+	// [R-13.4-8] [R-13.4-9] [R-13.5-11]
+	_, err = JoinGroup(welcome(extension.List{{ExtensionType: 0x2A2A, ExtensionData: []byte{}}}), bkp, bpriv, nil, testConfig("bob"))
+	if !errors.Is(err, mlserr.ErrInvalidWelcome) || mlserr.RequirementOf(err) != "R-12.4.3-2" {
+		t.Fatalf("err = %v, want R-12.4.3-2", err)
+	}
+	// Without it, the join gets past the extension check (the tree
+	// does not include bob, so it fails later, for another reason).
+	_, err = JoinGroup(welcome(extension.List{}), bkp, bpriv, nil, testConfig("bob"))
+	if err == nil || mlserr.RequirementOf(err) == "R-12.4.3-2" {
+		t.Fatalf("err = %v, want a failure other than R-12.4.3-2", err)
+	}
+}
