@@ -279,6 +279,8 @@ type Message struct {
 	Ref        Ref
 	Commit     *Commit
 	Forged     Forgery
+	// From is the kind of sender of a proposal (Section 12.1.8).
+	From SenderKind
 }
 
 // WithForgery returns a copy of m altered by f (RFC 9420, Section 6).
@@ -336,6 +338,36 @@ func (g *Group) Propose(c ClientID, p Proposal, public bool) (*Message, Verdict)
 		m.Generation = g.sendGeneration(view, true)
 	}
 	return m, v
+}
+
+// ProposeExternal records that the external sender at index of the
+// group's external_senders extension sends p, for the group's current
+// epoch, as a PublicMessage (RFC 9420, Section 12.1.8); the sender refuses
+// a type external senders may not send. With crafted set the proposal is
+// built by hand, bypassing that refusal, for the receivers to refuse.
+func (g *Group) ProposeExternal(index uint32, p Proposal, crafted bool) (*Message, Verdict) {
+	var v Verdict
+	if !ExternalAllowed(p.Type) && !crafted {
+		v.add("R-12.1.8-2", mlserr.ErrInvalidInput, "12.1.8", fmt.Sprintf("an external sender may not send a %v proposal", p.Type))
+		return nil, v
+	}
+	p.Sender, p.From = index, FromExternal
+	return g.outsider(p), v
+}
+
+// ProposeNewMember records that the owner of kp proposes its own Add, sender
+// new_member_proposal, for the group's current epoch (RFC 9420, Section
+// 12.1.8).
+func (g *Group) ProposeNewMember(kp KeyPackage) *Message {
+	return g.outsider(Proposal{Type: Add, KeyPackage: kp, From: FromNewMember})
+}
+
+func (g *Group) outsider(p Proposal) *Message {
+	g.nextRef++
+	r := g.nextRef
+	e := g.Epoch()
+	g.proposals[r] = &SentProposal{Ref: r, Epoch: e, Proposal: p}
+	return &Message{Kind: ProposalMsg, Group: g.ID, Epoch: e, Sender: p.Sender, Client: -1, Public: true, Ref: r, From: p.From}
 }
 
 // SendApplication records that client c encrypts an application message
@@ -558,6 +590,14 @@ func (g *Group) Judge(c ClientID, m *Message) Verdict {
 		}
 	case ProposalMsg:
 		sp := g.proposals[m.Ref]
+		if m.From == FromExternal {
+			if n := g.epochs[view.Epoch].ExternalSenders; int(m.Sender) >= n {
+				v.add("R-6.1-3", mlserr.ErrMalformed, "6.1", fmt.Sprintf("external sender %d, but the group lists %d", m.Sender, n))
+			} else if sp != nil && !ExternalAllowed(sp.Proposal.Type) {
+				v.add("R-12.1.8-2", mlserr.ErrMalformed, "12.1.8", fmt.Sprintf("an external sender sent a %v proposal", sp.Proposal.Type))
+			}
+			break
+		}
 		if sp != nil && sp.Proposal.Type == Update && m.Sender == view.Leaf {
 			v.add("", mlserr.ErrInvalidInput, "12.1.2", "an Update of this member's own from the wire")
 		}

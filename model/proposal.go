@@ -15,6 +15,7 @@ const (
 	Add                    ProposalType = 1
 	Update                 ProposalType = 2
 	Remove                 ProposalType = 3
+	ExternalInit           ProposalType = 6
 	PreSharedKey           ProposalType = 4
 	ReInit                 ProposalType = 5
 	GroupContextExtensions ProposalType = 7
@@ -34,6 +35,8 @@ func (t ProposalType) String() string {
 		return "reinit"
 	case GroupContextExtensions:
 		return "gce"
+	case ExternalInit:
+		return "external_init"
 	}
 	return fmt.Sprintf("proposal(%d)", uint16(t))
 }
@@ -79,8 +82,11 @@ type KeyPackage struct {
 // and 12.1.8.1). An Update always carries a fresh LeafNode of the sender's
 // own client.
 type Proposal struct {
-	Type            ProposalType
+	Type ProposalType
+	// Sender is the sender's leaf, or its index in external_senders for
+	// an external sender (Section 12.1.8); From says which.
 	Sender          uint32
+	From            SenderKind
 	KeyPackage      KeyPackage
 	Removed         uint32
 	PSK             string
@@ -103,6 +109,28 @@ func (p Proposal) String() string {
 		return fmt.Sprintf("reinit(by leaf %d)", p.Sender)
 	}
 	return p.Type.String()
+}
+
+// SenderKind is the kind of sender of a proposal (RFC 9420, Sections 6
+// and 12.1.8): a member, an external sender, or a new member proposing its
+// own Add.
+type SenderKind uint8
+
+// The sender kinds of RFC 9420, Section 6.
+const (
+	FromMember SenderKind = iota
+	FromExternal
+	FromNewMember
+)
+
+// ExternalAllowed reports whether an external sender may send a proposal
+// of type t (RFC 9420, Sections 12.1.8 and 17.4).
+func ExternalAllowed(t ProposalType) bool {
+	switch t {
+	case Add, Remove, PreSharedKey, ReInit, GroupContextExtensions:
+		return true
+	}
+	return false
 }
 
 // Ref identifies a proposal sent by reference (RFC 9420, Sections 5.2 and

@@ -57,6 +57,8 @@ func (m *machine) ops() []op {
 		{"proposePSK", m.proposePSK},
 		{"groupContextExtensions", m.gce},
 		{"reInit", m.reInit},
+		{"externalProposal", m.externalProposal},
+		{"newMemberProposal", m.newMemberProposal},
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/mlsref/mlsref/model"
 	"github.com/mlsref/mlsref/ref/credential"
 	"github.com/mlsref/mlsref/ref/extension"
+	"github.com/mlsref/mlsref/ref/framing"
 	"github.com/mlsref/mlsref/ref/group"
 )
 
@@ -210,4 +211,132 @@ func (m *machine) reInit() {
 		}
 	}
 	m.commit(c, o, "reInit")
+}
+
+// externalProposal: an external sender (RFC 9420, Section 12.1.8) sends
+// an Add of a new client or a Remove of a member; sometimes a current
+// member commits it. Invalid forms: a sender index beyond the group's
+// external_senders (refused by every member, R-6.1-3), an Update, which
+// the sender refuses (R-12.1.8-2), and an ExternalInit built by hand,
+// which every member refuses (R-12.1.8-2).
+func (m *machine) externalProposal() {
+	st := m.mg.State(m.mg.Epoch())
+	variant := rapid.IntRange(0, 4).Draw(m.t, "externalVariant")
+	n := st.ExternalSenders
+	index := uint32(0)
+	if n > 0 {
+		index = uint32(rapid.IntRange(0, n-1).Draw(m.t, "externalSender"))
+	}
+	var p model.Proposal
+	var gp *group.Proposal
+	crafted := false
+	switch variant {
+	case 0:
+		cands := m.nonMembers()
+		if len(cands) == 0 {
+			m.t.Skip("nobody to add")
+		}
+		kp := m.newKeyPackage(m.client(rapid.SampledFrom(cands).Draw(m.t, "added")), model.NoDefect)
+		p = model.Proposal{Type: model.Add, KeyPackage: kp.m}
+		gp = &group.Proposal{ProposalType: group.ProposalTypeAdd, Add: &group.Add{KeyPackage: *kp.kp}}
+	case 1:
+		var cands []uint32
+		touched := m.touched()
+		for _, mem := range m.mg.Tree().Roster() {
+			if !touched[mem.Leaf] && m.someoneCanCommit(mem.Leaf) {
+				cands = append(cands, mem.Leaf)
+			}
+		}
+		if len(cands) == 0 {
+			m.t.Skip("nobody to remove")
+		}
+		l := rapid.SampledFrom(cands).Draw(m.t, "removed")
+		p = model.Proposal{Type: model.Remove, Removed: l}
+		gp = &group.Proposal{ProposalType: group.ProposalTypeRemove, Remove: &group.Remove{Removed: l}}
+	case 2:
+		// A sender the group does not list.
+		index = uint32(n + rapid.IntRange(0, 2).Draw(m.t, "beyond"))
+		p = model.Proposal{Type: model.Remove, Removed: 0}
+		gp = &group.Proposal{ProposalType: group.ProposalTypeRemove, Remove: &group.Remove{Removed: 0}}
+	case 3:
+		p = model.Proposal{Type: model.Update}
+		gp = &group.Proposal{ProposalType: group.ProposalTypeUpdate, Update: &group.Update{}}
+	default:
+		p, crafted = model.Proposal{Type: model.ExternalInit}, true
+		gp = &group.Proposal{ProposalType: group.ProposalTypeExternalInit, ExternalInit: &group.ExternalInit{KEMOutput: []byte("not a KEM output")}}
+	}
+	if variant < 2 && n == 0 {
+		m.t.Skip("the group lists no external sender")
+	}
+	priv := m.externalPriv(int(index))
+	var msg *group.MLSMessage
+	var err error
+	if crafted {
+		msg = m.craftExternal(index, priv, gp)
+	} else {
+		msg, err = group.NewExternalProposal(m.suite, m.groupID, m.mg.Epoch(), index, priv, gp, nil)
+	}
+	what := fmt.Sprintf("externalPropose-%v[sender %d of %d]", p.Type, index, n)
+	mm, v := m.mg.ProposeExternal(index, p, crafted)
+	m.expect(what, v, err)
+	if !v.Accept() {
+		return
+	}
+	m.logf("%s: %v", what, mm)
+	m.broadcast(m.wrap(msg, mm), -1)
+	m.deliverAll()
+	if variant < 2 && rapid.Bool().Draw(m.t, "commit") {
+		m.commitPending()
+	}
+}
+
+// externalPriv returns the signature private key of external sender i.
+func (m *machine) externalPriv(i int) []byte {
+	m.externalPub(i)
+	return m.externals[i].priv
+}
+
+// craftExternal signs p as a proposal of the external sender at index
+// without NewExternalProposal's check of its type (RFC 9420, Sections 6.1
+// and 12.1.8).
+func (m *machine) craftExternal(index uint32, priv []byte, p *group.Proposal) *group.MLSMessage {
+	pb, err := p.Marshal()
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	ac, err := framing.Sign(m.suite, framing.WireFormatPublicMessage, &framing.FramedContent{
+		GroupID: m.groupID, Epoch: m.mg.Epoch(), Sender: framing.Sender{SenderType: framing.SenderTypeExternal, SenderIndex: index},
+		ContentType: framing.ContentTypeProposal, Proposal: pb,
+	}, nil, priv)
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	pm, err := framing.ProtectPublic(m.suite, ac, nil, nil)
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	msg, err := group.NewMLSMessage(pm)
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	return msg
+}
+
+// newMemberProposal: a client outside the group proposes its own Add,
+// sender new_member_proposal (RFC 9420, Section 12.1.8); a current member
+// then commits it and the client joins from the Welcome.
+func (m *machine) newMemberProposal() {
+	c := m.draw(m.nonMembers(), "newMember")
+	kp := m.newKeyPackage(c, model.NoDefect)
+	msg, err := group.NewMemberProposal(m.groupID, m.mg.Epoch(), kp.kp, c.sigPriv, nil)
+	if err != nil {
+		m.t.Fatalf("NewMemberProposal by %s: %v", c.name, err)
+	}
+	mm := m.mg.ProposeNewMember(kp.m)
+	m.logf("newMemberProposal by %s: %v", c.name, mm)
+	m.broadcast(m.wrap(msg, mm), -1)
+	m.deliverAll()
+	if rapid.Bool().Draw(m.t, "commit") {
+		m.commitPending()
+	}
 }
