@@ -73,7 +73,11 @@ func (p *ProposalOrRef) MarshalMLS(w *codec.Writer) {
 
 // UnmarshalMLS decodes p (RFC 9420, Section 12.4), rejecting reserved(0)
 // and unknown types.
-func (p *ProposalOrRef) UnmarshalMLS(r *codec.Reader) {
+func (p *ProposalOrRef) UnmarshalMLS(r *codec.Reader) { p.unmarshalWith(r, nil) }
+
+// unmarshalWith is UnmarshalMLS with the application's proposal types
+// (Section 13.1).
+func (p *ProposalOrRef) unmarshalWith(r *codec.Reader, h ProposalHandlers) {
 	*p = ProposalOrRef{Type: ProposalOrRefType(r.U8())}
 	if r.Err() != nil {
 		return
@@ -81,7 +85,7 @@ func (p *ProposalOrRef) UnmarshalMLS(r *codec.Reader) {
 	switch p.Type {
 	case ProposalOrRefProposal:
 		p.Proposal = new(Proposal)
-		p.Proposal.UnmarshalMLS(r)
+		p.Proposal.unmarshalWith(r, h)
 	case ProposalOrRefReference:
 		p.Reference = r.OpaqueCopy()
 	default:
@@ -117,11 +121,15 @@ func (c *Commit) MarshalMLS(w *codec.Writer) {
 // after a successful decode. Whether the proposal list is valid (Section
 // 12.2) and whether the path may be absent are checked when the Commit is
 // processed.
-func (c *Commit) UnmarshalMLS(r *codec.Reader) {
+func (c *Commit) UnmarshalMLS(r *codec.Reader) { c.unmarshalWith(r, nil) }
+
+// unmarshalWith is UnmarshalMLS with the application's proposal types
+// (Section 13.1).
+func (c *Commit) unmarshalWith(r *codec.Reader, h ProposalHandlers) {
 	*c = Commit{Proposals: []ProposalOrRef{}}
 	r.Vector(func(r *codec.Reader) {
 		var p ProposalOrRef
-		p.UnmarshalMLS(r)
+		p.unmarshalWith(r, h)
 		c.Proposals = append(c.Proposals, p)
 	})
 	if r.Optional() {
@@ -134,7 +142,7 @@ func (c *Commit) UnmarshalMLS(r *codec.Reader) {
 // of a field too long to encode or a proposal of an unknown type.
 func (c *Commit) Marshal() ([]byte, error) {
 	for i := range c.Proposals {
-		if p := c.Proposals[i].Proposal; c.Proposals[i].Type == ProposalOrRefProposal && p != nil && zeroBody(p.ProposalType) == nil {
+		if p := c.Proposals[i].Proposal; c.Proposals[i].Type == ProposalOrRefProposal && p != nil && zeroBody(p.ProposalType) == nil && p.Body() == nil {
 			return nil, errUnknownProposalType(p.ProposalType)
 		}
 	}
@@ -145,6 +153,23 @@ func (c *Commit) Marshal() ([]byte, error) {
 func DecodeCommit(b []byte) (*Commit, error) {
 	c := new(Commit)
 	if err := codec.Decode(b, c); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+type commitDecoder struct {
+	c *Commit
+	h ProposalHandlers
+}
+
+func (d commitDecoder) UnmarshalMLS(r *codec.Reader) { d.c.unmarshalWith(r, d.h) }
+
+// decodeCommit decodes exactly b as a Commit, with the application's
+// proposal types (RFC 9420, Sections 12.4 and 13.1).
+func (g *Group) decodeCommit(b []byte) (*Commit, error) {
+	c := new(Commit)
+	if err := codec.Decode(b, commitDecoder{c: c, h: g.cfg.Proposals}); err != nil {
 		return nil, err
 	}
 	return c, nil

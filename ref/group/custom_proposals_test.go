@@ -236,3 +236,65 @@ func TestCustomProposalRejects(t *testing.T) {
 		}
 	})
 }
+
+// TestCustomProposalByValue commits application-defined proposals by value,
+// in a PrivateMessage and in a PublicMessage Commit; a member that did not
+// register the type cannot decode such a Commit, and a strict member
+// refuses a body its application rejects (RFC 9420, Sections 12.2, 12.4
+// and 13.2).
+func TestCustomProposalByValue(t *testing.T) {
+	body := func(s string) *Proposal {
+		p, err := NewCustomProposal(appProposalType, &appBody{Data: []byte(s)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	for _, public := range []bool{false, true} {
+		ms := appGroup(t, false)
+		alice, bob := ms[0].g, ms[1].g
+		pc, err := alice.Commit(&CommitOptions{Custom: []*Proposal{body("one"), body("two")}, PublicMessage: public})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A member without the handler does not get past decoding.
+		plain := bob.clone()
+		plain.cfg.Proposals = nil
+		b, err := pc.Message.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if public {
+			if _, err := DecodeMLSMessage(b); !errors.Is(err, mlserr.ErrUnsupported) {
+				t.Fatalf("public: DecodeMLSMessage: err = %v, want ErrUnsupported", err)
+			}
+		} else if _, err := plain.Process(roundTrip(t, pc.Message)); !errors.Is(err, mlserr.ErrUnsupported) {
+			t.Fatalf("private: err = %v, want ErrUnsupported", err)
+		}
+		if _, err := bob.Process(appRoundTrip(t, pc.Message, bob)); err != nil {
+			t.Fatalf("public=%v: %v", public, err)
+		}
+		if err := alice.MergePendingCommit(pc); err != nil {
+			t.Fatal(err)
+		}
+		agreeWith(t, alice, bob)
+
+		// The strict bob refuses "bad" by value.
+		pc, err = alice.Commit(&CommitOptions{Custom: []*Proposal{body("bad")}, PublicMessage: public})
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := state(t, bob)
+		if _, err := bob.Process(appRoundTrip(t, pc.Message, bob)); !errors.Is(err, mlserr.ErrInvalidProposal) || !errors.Is(err, errBadBody) {
+			t.Fatalf("public=%v: err = %v, want the application's refusal", public, err)
+		}
+		if !bytes.Equal(before, state(t, bob)) {
+			t.Fatal("the state changed")
+		}
+	}
+	// Only application-defined types go in CommitOptions.Custom.
+	ms := appGroup(t, false)
+	if _, err := ms[0].g.Commit(&CommitOptions{Custom: []*Proposal{{ProposalType: ProposalTypeRemove, Remove: &Remove{Removed: 1}}}}); !errors.Is(err, mlserr.ErrInvalidInput) {
+		t.Fatalf("a Remove in Custom: err = %v, want ErrInvalidInput", err)
+	}
+}

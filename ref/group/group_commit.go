@@ -22,6 +22,10 @@ type CommitOptions struct {
 	// PSKs name pre-shared keys to inject (Section 12.1.4), carried by
 	// value after the Adds and Removes; each gets a fresh psk_nonce.
 	PSKs []schedule.PreSharedKeyID
+	// Custom are proposals of application-defined types (Section 13.1,
+	// see NewCustomProposal and Config.Proposals) carried by value after
+	// the PSKs.
+	Custom []*Proposal
 	// ReInit, when set, is carried by value and must be the Commit's only
 	// proposal (Sections 11.2 and 12.2); the group is closed once the
 	// Commit is merged.
@@ -111,6 +115,13 @@ func (g *Group) Commit(opts *CommitOptions) (*PendingCommit, error) {
 		p, err := g.pskProposal(&id, len(list))
 		if err != nil {
 			return nil, err
+		}
+		list = append(list, committedProposal{proposal: p, sender: self})
+		refs = append(refs, ProposalOrRef{Type: ProposalOrRefProposal, Proposal: p})
+	}
+	for _, p := range opts.Custom {
+		if p == nil || p.Custom == nil || p.ProposalType == 0 || tree.IsDefaultProposalType(p.ProposalType) {
+			return nil, mlserr.New("", mlserr.ErrInvalidInput, "CommitOptions.Custom holds only proposals of application-defined types (RFC 9420, Section 13.1)")
 		}
 		list = append(list, committedProposal{proposal: p, sender: self})
 		refs = append(refs, ProposalOrRef{Type: ProposalOrRefProposal, Proposal: p})
@@ -363,7 +374,7 @@ func (g *Group) processCommit(next *Group, ac *framing.AuthenticatedContent) (*R
 	if committer == me {
 		return nil, mlserr.New("", mlserr.ErrInvalidInput, "a Commit of this member's own: merge the pending Commit instead (RFC 9420, Section 14)")
 	}
-	commit, err := DecodeCommit(ac.Content.Commit)
+	commit, err := g.decodeCommit(ac.Content.Commit)
 	if err != nil {
 		return nil, err
 	}

@@ -199,9 +199,9 @@ func (d ContentDecoder) ReadProposal(r *codec.Reader) []byte {
 
 // ReadCommit reads one Commit from r (RFC 9420, Section 12.4) and returns
 // its encoding, or nil with the error recorded on r.
-func (ContentDecoder) ReadCommit(r *codec.Reader) []byte {
+func (d ContentDecoder) ReadCommit(r *codec.Reader) []byte {
 	var c Commit
-	c.UnmarshalMLS(r)
+	c.unmarshalWith(r, d.Proposals)
 	if r.Err() != nil {
 		return nil
 	}
