@@ -490,6 +490,46 @@ func (g *Group) CreateCommit(c ClientID, o CommitOptions) (*Message, Verdict) {
 	return m, v
 }
 
+// ExternalCommit records that client c joins the group by an external
+// Commit with its KeyPackage kp (RFC 9420, Sections 8.3, 12.2 and
+// 12.4.3.2) built from a GroupInfo of the current epoch: an ExternalInit,
+// the Remove of resync (c's earlier leaf) when it is set, and PreSharedKeys
+// naming psks, with a path. The Delivery Service confirms it at once: c
+// gets a view in the new epoch at the leaf the Commit gives it, replacing
+// any earlier one; the members receive it.
+func (g *Group) ExternalCommit(c ClientID, kp KeyPackage, resync *uint32, psks []string) (*Message, Verdict) {
+	var v Verdict
+	cur := g.epochs[len(g.epochs)-1]
+	if kp.Client != c {
+		v.add("", mlserr.ErrInvalidInput, "12.4.3.2", "the KeyPackage is another client's")
+	}
+	for _, p := range psks {
+		if !g.psks[p] {
+			v.add("R-12.4.2-5", mlserr.ErrInvalidInput, "12.4.2", fmt.Sprintf("the joiner does not hold the PSK %q", p))
+		}
+	}
+	if !v.Accept() {
+		return nil, v
+	}
+	t := cur.Tree.Clone()
+	entries := []Entry{{Proposal: Proposal{Type: ExternalInit, From: FromNewMember}}}
+	if resync != nil {
+		entries = append(entries, Entry{Proposal: Proposal{Type: Remove, Removed: *resync, From: FromNewMember}})
+		t.Remove(*resync)
+	}
+	for _, p := range psks {
+		entries = append(entries, Entry{Proposal: Proposal{Type: PreSharedKey, PSK: p, From: FromNewMember}})
+	}
+	leaf := t.Add(c)
+	t.MergePath(leaf)
+	g.serial++
+	commit := &Commit{Group: g.ID, Epoch: cur.Epoch, Committer: leaf, Client: c, Entries: entries, Path: true, External: true, serial: g.serial}
+	cur.Commit = commit
+	g.epochs = append(g.epochs, &EpochState{Epoch: cur.Epoch + 1, Tree: t, ExternalSenders: cur.ExternalSenders})
+	g.views[c] = newView(c, leaf, cur.Epoch+1)
+	return &Message{Kind: CommitMsg, Group: g.ID, Epoch: cur.Epoch, Sender: leaf, Client: c, Public: true, Commit: commit, From: FromNewMember}, v
+}
+
 // ErrNotCanonical is returned by Merge and Receive when a Commit other than
 // the one the Delivery Service confirmed for its epoch would be adopted: a
 // fork that RFC 9420, Section 14 requires the application to prevent.
@@ -554,6 +594,12 @@ func (g *Group) Judge(c ClientID, m *Message) Verdict {
 	}
 	switch m.Forged {
 	case ForgedSignature:
+		if m.Commit != nil && m.Commit.External {
+			// No membership tag: the signature is checked against the
+			// path's LeafNode.
+			v.add("R-12.4.3.2-4", mlserr.ErrInvalidSignature, "12.4.3.2", "the external Commit's signature was altered")
+			break
+		}
 		// The membership tag covers the signature; either check fails.
 		v.add("", mlserr.ErrInvalidMembershipTag, "6.2", "the signature was altered")
 		v.add("", mlserr.ErrInvalidSignature, "6.1", "the signature was altered")
@@ -610,6 +656,11 @@ func (g *Group) Judge(c ClientID, m *Message) Verdict {
 // judgeCommit applies the checks of RFC 9420, Section 12.4.2 to a Commit
 // of the receiver's epoch.
 func (g *Group) judgeCommit(view *View, c *Commit, v *Verdict) {
+	if c.External {
+		// Built by JoinExternal from a GroupInfo of this epoch: valid
+		// unless altered on the wire.
+		return
+	}
 	if c.Committer == view.Leaf {
 		v.add("", mlserr.ErrInvalidInput, "14", "a Commit of this member's own: it merges its pending Commit instead")
 		return

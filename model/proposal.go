@@ -155,6 +155,9 @@ type Commit struct {
 	Client    ClientID
 	Entries   []Entry
 	Path      bool
+	// External marks an external Commit (Section 12.4.3.2): Committer is
+	// the joiner's new leaf.
+	External bool
 	// serial distinguishes Commits created in the same epoch.
 	serial int
 }

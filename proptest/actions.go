@@ -59,6 +59,7 @@ func (m *machine) ops() []op {
 		{"reInit", m.reInit},
 		{"externalProposal", m.externalProposal},
 		{"newMemberProposal", m.newMemberProposal},
+		{"externalJoin", m.externalJoin},
 	}
 }
 

@@ -340,3 +340,82 @@ func (m *machine) newMemberProposal() {
 		m.commitPending()
 	}
 }
+
+// externalJoin: a current member exports a GroupInfo with external_pub,
+// with or without the tree (RFC 9420, Section 12.4.3.2), and a client
+// joins by external Commit: a new client, or a member resyncing by
+// removing its own earlier leaf, sometimes injecting an external PSK, or,
+// refused on the joiner's side, one it does not hold (R-12.4.2-5).
+// Sometimes a copy with an altered signature reaches a member first
+// (R-12.4.3.2-4).
+func (m *machine) externalJoin() {
+	if m.mg.State(m.mg.Epoch()).ReInit {
+		m.t.Skip("the group was reinitialized")
+	}
+	s := m.draw(m.current(), "exporter")
+	withTree := rapid.Bool().Draw(m.t, "groupInfoTree")
+	gi, err := s.g.ExportGroupInfo(group.GroupInfoOptions{ExternalPub: true, RatchetTree: withTree})
+	if err != nil {
+		m.t.Fatalf("ExportGroupInfo by %s: %v", s.name, err)
+	}
+	gib, err := gi.Marshal()
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	if gi, err = group.DecodeGroupInfo(gib); err != nil {
+		m.t.Fatalf("the GroupInfo does not decode: %v", err)
+	}
+	opts := &group.ExternalJoinOptions{}
+	if !withTree {
+		opts.RatchetTree = s.g.Tree()
+	}
+	var c *client
+	var resync *uint32
+	if rapid.Bool().Draw(m.t, "resync") {
+		c = m.draw(m.current(), "joiner")
+		l := m.leafOf(c)
+		resync, opts.Resync = &l, &l
+	} else {
+		c = m.draw(m.nonMembers(), "joiner")
+	}
+	var psks []string
+	switch rapid.IntRange(0, 4).Draw(m.t, "externalPSK") {
+	case 0:
+		psks = []string{rapid.SampledFrom(knownPSKs).Draw(m.t, "psk")}
+	case 1:
+		psks = []string{unknownPSK}
+	}
+	for _, p := range psks {
+		opts.PSKs = append(opts.PSKs, group.ExternalPSKID([]byte(p)))
+	}
+	victims := m.others(c)
+	kp := m.newKeyPackage(c, model.NoDefect)
+	what := fmt.Sprintf("externalJoin[resync %v, psks %v] by %s", resync != nil, psks, c.name)
+	var before []byte
+	if c.g != nil {
+		before = m.state(c)
+	}
+	g, msg, err := group.JoinExternal(gi, kp.kp, kp.priv, opts, m.config(c))
+	mm, v := m.mg.ExternalCommit(c.id, kp.m, resync, psks)
+	m.expect(what, v, err)
+	if !v.Accept() {
+		if c.g != nil {
+			m.unchanged(c, before, what)
+		}
+		return
+	}
+	m.logf("%s: %v", what, mm.Commit)
+	env := m.wrap(msg, mm)
+	c.g = g
+	delete(m.inbox, c.id)
+	delete(m.bag, c.id)
+	delete(m.seen, c.id)
+	delete(m.lagging, c.id)
+	if rapid.IntRange(0, 3).Draw(m.t, "forgeExternal") == 0 {
+		if len(victims) > 0 {
+			m.deliver(m.client(victims[0]), m.forge(env, model.ForgedSignature), "forged")
+		}
+	}
+	m.broadcast(env, c.id)
+	m.deliverAll()
+}
