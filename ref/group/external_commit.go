@@ -318,6 +318,7 @@ func (g *Group) createExternalCommit(props []*Proposal, init *schedule.InitSecre
 // Section 12.4.3.2): the leftmost free leaf, as an Add would take, left
 // blank until the Commit's path sets it.
 func placeJoiner(t *tree.RatchetTree, leaf *tree.LeafNode) (treemath.LeafIndex, error) {
+	// [R-12.4.2-10]
 	i, err := t.AddLeaf(leaf.Clone())
 	if err != nil {
 		return 0, err
@@ -476,7 +477,7 @@ func (g *Group) processExternalCommit(next *Group, ac *framing.AuthenticatedCont
 	if err != nil {
 		return nil, err
 	}
-	// [R-12.4.3.2-5] the init_secret comes from the
+	// [R-12.4.3.2-5] [R-12.3-8] the init_secret comes from the
 	// ExternalInit's kem_output, decrypted with the epoch's external_priv.
 	extPriv, _, err := g.secrets.ExternalKeyPair()
 	if err != nil {

@@ -246,6 +246,8 @@ func (g *Group) Commit(opts *CommitOptions) (*PendingCommit, error) {
 				}
 				gs.PathSecret = &PathSecret{PathSecret: ps}
 			}
+			// Every member the Commit adds gets its secrets.
+			// [R-12.4.1-15]
 			members[k] = NewMember{KeyPackage: applied.addedKPs[k], GroupSecrets: gs}
 		}
 		if pc.Welcome, err = NewWelcome(g.suite, joiner, pskSecret, gi, members, g.cfg.Rand); err != nil {
@@ -441,7 +443,8 @@ func (g *Group) processCommit(next *Group, ac *framing.AuthenticatedContent) (*R
 	}
 	next.priv.Prune(next.tree)
 	next.ctx.Epoch = g.ctx.Epoch + 1
-	// [R-12.4.2-25] [R-12.4.2-26] a covered ReInit closes the group.
+	// [R-12.4.2-25] [R-12.4.2-26] [R-12.3-9] a covered ReInit is noted
+	// and closes the group.
 	next.reinit = committedReInit(list)
 	var commitSecret []byte
 	if commit.Path != nil {

@@ -136,6 +136,9 @@ func (g *Group) Process(m *MLSMessage) (*Received, error) {
 		return nil, mlserr.New("", mlserr.ErrMalformed, "content type %v (RFC 9420, Section 6)", ac.Content.ContentType)
 	}
 	rcv.Epoch = ac.Content.Epoch
+	// Only now, every check passed, does the staged state (for a Commit,
+	// the new epoch) become the group's.
+	// [R-12.4.2-24]
 	*g = *next
 	return rcv, nil
 }

@@ -212,9 +212,9 @@ func applyProposalList(list []committedProposal, ctx *schedule.GroupContext, t *
 		if !ok {
 			next = treemath.LeafIndex(t.NumLeaves())
 		}
-		// [R-12.2-16] [R-13.4-6] the new leaf must be valid in the
-		// resulting tree (unique keys, supported credentials, the new
-		// extensions).
+		// [R-12.2-16] [R-13.4-6] [R-12.3-3] the new leaf must be valid in
+		// the resulting tree (unique keys, supported credentials, the new
+		// extensions, applied before the Adds).
 		if err := tree.ValidateLeafNode(&kp.LeafNode, &tree.LeafValidationContext{GroupParameters: *p, LeafIndex: next, Source: tree.SourceKeyPackage, Tree: t}); err != nil {
 			return nil, mlserr.Wrap("R-12.2-16", mlserr.ErrInvalidProposal, err, "the Add for leaf %d would make the tree invalid", next)
 		}

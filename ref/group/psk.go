@@ -211,6 +211,8 @@ func (g *Group) validatePSKProposal(p *PreSharedKey, i int) error {
 func (g *Group) committedPSKs(list []committedProposal) ([]schedule.PreSharedKeyID, []byte, error) {
 	ids := []schedule.PreSharedKeyID{}
 	var psks []schedule.PSK
+	// In list order, which is also the order of the Welcome's psks.
+	// [R-12.3-7] [R-12.4.1-14]
 	for i, cp := range list {
 		if cp.proposal.ProposalType != ProposalTypePSK {
 			continue

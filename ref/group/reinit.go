@@ -96,6 +96,10 @@ func (g *Group) startSuccessor(usage schedule.ResumptionPSKUsage, groupID []byte
 	if err != nil {
 		return nil, nil, err
 	}
+	// The resumption PSK of the epoch the old group reached with the
+	// ReInit's (or the branch point's) Commit: psktype resumption, usage
+	// reinit or branch, this group's group_id.
+	// [R-12.4.1-17] [R-12.4.1-18] [R-12.4.1-19] [R-12.4.1-20] [R-12.4.1-21]
 	id := g.ResumptionPSKID(g.ctx.Epoch)
 	id.Usage = usage
 	ng.initPSK = &schedule.PSK{ID: id.Clone(), Secret: bytes.Clone(g.secrets.ResumptionPSK)}
@@ -140,7 +144,9 @@ func (g *Group) ReInitGroup(kp *KeyPackage, priv *KeyPackagePrivate, members []*
 			return nil, nil, mlserr.New("R-11.2-4", mlserr.ErrInvalidInput, "member %d's KeyPackage is not of the ReInit's cipher suite %v", i, ri.CipherSuite)
 		}
 	}
-	// [R-11.2-5] the new group's first Commit moves it to epoch 1.
+	// The new group takes the ReInit's parameters; which members it adds
+	// is the caller's list (the RFC asks for those of the old group).
+	// [R-11.2-5] [R-12.4.1-16] the new group's first Commit moves it to epoch 1.
 	return g.startSuccessor(schedule.UsageReinit, ri.GroupID, kp, priv, ri.Extensions, members, cfg, opts)
 }
 
