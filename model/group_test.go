@@ -26,6 +26,11 @@ func remove(l uint32) Entry {
 	return Entry{Proposal: Proposal{Type: Remove, Removed: l}}
 }
 func update(l uint32) Entry { return Entry{Proposal: Proposal{Type: Update, Sender: l}} }
+func psk(name string) Entry { return Entry{Proposal: Proposal{Type: PreSharedKey, PSK: name}} }
+func gce(n int) Entry {
+	return Entry{Proposal: Proposal{Type: GroupContextExtensions, ExternalSenders: n}}
+}
+func reinit() Entry { return Entry{Proposal: Proposal{Type: ReInit}} }
 
 func TestValidateList(t *testing.T) {
 	// Leaves: 1 2 _ 4 (clients), committer at leaf 0.
@@ -49,6 +54,13 @@ func TestValidateList(t *testing.T) {
 		{"two updates", []Entry{update(1), update(1)}, []string{"R-12.2-6"}},
 		{"expired KeyPackage", []Entry{{Proposal: Proposal{Type: Add, KeyPackage: KeyPackage{Client: 7, Defect: Expired}}}}, []string{"R-10.1-4"}},
 		{"KeyPackage of another suite", []Entry{{Proposal: Proposal{Type: Add, KeyPackage: KeyPackage{Client: 7, Defect: WrongCipherSuite}}}}, []string{"R-10.1-3"}},
+		{"two distinct PSKs", []Entry{psk("a"), psk("b")}, nil},
+		{"the same PSK twice", []Entry{psk("a"), add(5), psk("a")}, []string{"R-12.2-10"}},
+		{"one GroupContextExtensions", []Entry{gce(1), add(5)}, nil},
+		{"two GroupContextExtensions", []Entry{gce(1), gce(0)}, []string{"R-12.2-11"}},
+		{"a ReInit alone", []Entry{reinit()}, nil},
+		{"a ReInit with an Add", []Entry{add(5), reinit()}, []string{"R-12.2-12"}},
+		{"a ReInit with a PSK", []Entry{reinit(), psk("a")}, []string{"R-12.2-12"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -58,7 +70,8 @@ func TestValidateList(t *testing.T) {
 			}
 		})
 	}
-	if !PathRequired(nil) || PathRequired([]Entry{add(5)}) || !PathRequired([]Entry{add(5), remove(1)}) || !PathRequired([]Entry{update(1)}) {
+	if !PathRequired(nil) || PathRequired([]Entry{add(5)}) || !PathRequired([]Entry{add(5), remove(1)}) || !PathRequired([]Entry{update(1)}) ||
+		PathRequired([]Entry{psk("a")}) || !PathRequired([]Entry{gce(0)}) || PathRequired([]Entry{reinit()}) {
 		t.Error("PathRequired is wrong")
 	}
 }
@@ -342,5 +355,118 @@ func TestCommitEntriesPreferences(t *testing.T) {
 	}
 	if want := []Ref{rmD1, upC2, 0}; !slices.Equal(got, want) {
 		t.Fatalf("entries %v, want %v", got, want)
+	}
+}
+
+// TestGroupEvolution checks by hand the verdicts of PSKs,
+// GroupContextExtensions, external proposals, external Commits and ReInit.
+func TestGroupEvolution(t *testing.T) {
+	const alice, bob, carol ClientID = 1, 2, 3
+	w := NewWorld(Limits{MaxGenerationGap: 10, MaxSkippedKeys: 5})
+	w.PSKs = map[string]bool{"a": true}
+	g, v := w.CreateGroup("g", alice, w.NewKeyPackage(alice, NoDefect))
+	if !v.Accept() {
+		t.Fatal(v)
+	}
+	merge := func(m *Message, v Verdict) {
+		t.Helper()
+		if !v.Accept() {
+			t.Fatal(v)
+		}
+		if _, err := g.Merge(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bobKP := w.NewKeyPackage(bob, NoDefect)
+	merge(g.CreateCommit(alice, CommitOptions{Adds: []KeyPackage{bobKP}, PSKs: []string{"a"}}))
+	if v := g.Join(bob, bobKP, 1, TreeSource{InWelcome: true}); !v.Accept() {
+		t.Fatal(v)
+	}
+	// [R-12.4.2-5] a PSK nobody holds, by value or by reference.
+	if _, v := g.CreateCommit(alice, CommitOptions{PSKs: []string{"x"}}); !slices.Contains(reqs(v), "R-12.4.2-5") {
+		t.Errorf("unknown PSK: %v", v)
+	}
+	if _, v := g.Propose(alice, Proposal{Type: PreSharedKey, PSK: "x"}, true); !slices.Contains(reqs(v), "R-12.4.2-5") {
+		t.Errorf("unknown PSK proposed: %v", v)
+	}
+	// A GroupContextExtensions listing an external sender, committed by
+	// reference: it needs a path.
+	p, v := g.Propose(alice, Proposal{Type: GroupContextExtensions, ExternalSenders: 1}, true)
+	if !v.Accept() {
+		t.Fatal(v)
+	}
+	if v, _, _ := g.Receive(bob, p); !v.Accept() {
+		t.Fatal(v)
+	}
+	m, v := g.CreateCommit(bob, CommitOptions{})
+	if !v.Accept() || !m.Commit.Path {
+		t.Fatalf("GroupContextExtensions commit: %v, path %v", v, m.Commit != nil && m.Commit.Path)
+	}
+	merge(m, v)
+	if v, _, _ := g.Receive(alice, m); !v.Accept() || g.State(2).ExternalSenders != 1 {
+		t.Fatalf("epoch 2: %v, %d external senders", v, g.State(2).ExternalSenders)
+	}
+	// External proposals: sender 0 may send a Remove; sender 1 is not
+	// listed (R-6.1-3); an Update is refused by the sender and, built by
+	// hand, an ExternalInit by the members (R-12.1.8-2).
+	ext, v := g.ProposeExternal(0, Proposal{Type: Remove, Removed: 1}, false)
+	if !v.Accept() || !g.Judge(alice, ext).Accept() {
+		t.Fatalf("external Remove: %v, %v", v, g.Judge(alice, ext))
+	}
+	if bad, _ := g.ProposeExternal(1, Proposal{Type: Remove, Removed: 1}, false); !slices.Contains(reqs(g.Judge(alice, bad)), "R-6.1-3") {
+		t.Errorf("unlisted external sender accepted")
+	}
+	if _, v := g.ProposeExternal(0, Proposal{Type: Update}, false); !slices.Contains(reqs(v), "R-12.1.8-2") {
+		t.Errorf("external Update: %v", v)
+	}
+	if bad, _ := g.ProposeExternal(0, Proposal{Type: ExternalInit}, true); !slices.Contains(reqs(g.Judge(bob, bad)), "R-12.1.8-2") {
+		t.Errorf("crafted external ExternalInit accepted")
+	}
+	// Carol joins by external Commit: with no blank leaf the tree grows
+	// to 3 leaves; the members accept it, not a copy with an altered
+	// signature (R-12.4.3.2-4).
+	carolKP := w.NewKeyPackage(carol, NoDefect)
+	ec, v := g.ExternalCommit(carol, carolKP, nil, nil)
+	if !v.Accept() || ec.Sender != 2 || g.Epoch() != 3 || g.View(carol).Leaf != 2 {
+		t.Fatalf("external commit: %v, leaf %d, epoch %d", v, ec.Sender, g.Epoch())
+	}
+	if v := g.Judge(alice, ec.WithForgery(ForgedSignature)); !slices.Contains(reqs(v), "R-12.4.3.2-4") {
+		t.Errorf("forged external commit: %v", v)
+	}
+	for _, c := range []ClientID{alice, bob} {
+		if v, _, err := g.Receive(c, ec); !v.Accept() || err != nil {
+			t.Fatalf("client %d: %v %v", c, v, err)
+		}
+	}
+	// Bob resyncs: his leaf 1 is removed and he takes it again.
+	rc, v := g.ExternalCommit(bob, w.NewKeyPackage(bob, NoDefect), new(uint32(1)), []string{"a"})
+	if !v.Accept() || rc.Sender != 1 || len(g.Tree().Roster()) != 3 {
+		t.Fatalf("resync: %v, leaf %d, roster %v", v, rc.Sender, g.Tree().Roster())
+	}
+	for _, c := range []ClientID{alice, carol} {
+		if v, _, err := g.Receive(c, rc); !v.Accept() || err != nil {
+			t.Fatalf("client %d: %v %v", c, v, err)
+		}
+	}
+	// A ReInit with other proposals is refused (R-12.2-12); alone, it
+	// closes the group (R-12.4.2-25).
+	if _, v := g.CreateCommit(alice, CommitOptions{ReInit: true, Removes: []uint32{2}}); !slices.Contains(reqs(v), "R-12.2-12") {
+		t.Errorf("mixed ReInit: %v", v)
+	}
+	ri, v := g.CreateCommit(alice, CommitOptions{ReInit: true})
+	merge(ri, v)
+	for _, c := range []ClientID{bob, carol} {
+		if v, _, err := g.Receive(c, ri); !v.Accept() || err != nil {
+			t.Fatalf("client %d: %v %v", c, v, err)
+		}
+	}
+	if _, v := g.SendApplication(bob); !slices.Contains(reqs(v), "R-12.4.2-25") {
+		t.Errorf("application data after a ReInit: %v", v)
+	}
+	if _, v := g.CreateCommit(carol, CommitOptions{}); !slices.Contains(reqs(v), "R-12.4.2-25") {
+		t.Errorf("Commit after a ReInit: %v", v)
+	}
+	if _, v := g.Propose(alice, Proposal{Type: Update}, false); !slices.Contains(reqs(v), "R-12.4.2-25") {
+		t.Errorf("proposal after a ReInit: %v", v)
 	}
 }
