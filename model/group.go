@@ -321,7 +321,7 @@ func (g *Group) Propose(c ClientID, p Proposal, public bool) (*Message, Verdict)
 		v.add("", mlserr.ErrInvalidInput, "12.1.1", "the model sends only valid proposals by reference")
 		return nil, v
 	}
-	if p.Type == PreSharedKey && !g.psks[p.PSK] {
+	if p.Type == PreSharedKey && !g.holds(view, p.PSK) {
 		v.add("R-12.4.2-5", mlserr.ErrInvalidInput, "12.1.4", fmt.Sprintf("the proposer does not hold the PSK %q", p.PSK))
 	}
 	g.closedCheck(view, &v)
@@ -468,7 +468,7 @@ func (g *Group) CreateCommit(c ClientID, o CommitOptions) (*Message, Verdict) {
 		return nil, v
 	}
 	for _, psk := range o.PSKs {
-		if !g.psks[psk] {
+		if !g.holds(view, psk) {
 			v.add("R-12.4.2-5", mlserr.ErrInvalidInput, "12.4.2", fmt.Sprintf("the committer does not hold the PSK %q", psk))
 		}
 	}
@@ -528,6 +528,26 @@ func (g *Group) ExternalCommit(c ClientID, kp KeyPackage, resync *uint32, psks [
 	g.epochs = append(g.epochs, &EpochState{Epoch: cur.Epoch + 1, Tree: t, ExternalSenders: cur.ExternalSenders})
 	g.views[c] = newView(c, leaf, cur.Epoch+1)
 	return &Message{Kind: CommitMsg, Group: g.ID, Epoch: cur.Epoch, Sender: leaf, Client: c, Public: true, Commit: commit, From: FromNewMember}, v
+}
+
+// ResumptionPSKEpochs is how many past epochs' resumption_psk a member
+// keeps besides the current one (RFC 9420, Section 8.6), mlsref's default.
+const ResumptionPSKEpochs = 8
+
+// ResumptionPSK names the resumption PSK of epoch e of the group, usage
+// application (RFC 9420, Section 8.6), as Proposal.PSK does.
+func ResumptionPSK(e uint64) string { return fmt.Sprintf("resumption@%d", e) }
+
+// holds reports whether the member of view holds the PSK named psk (RFC
+// 9420, Sections 8.4 and 8.6): an external one of the world's, or the
+// resumption PSK of an epoch it was in, the current one or one of the
+// ResumptionPSKEpochs before.
+func (g *Group) holds(view *View, psk string) bool {
+	var e uint64
+	if _, err := fmt.Sscanf(psk, "resumption@%d", &e); err == nil {
+		return e <= view.Epoch && e >= view.Joined && view.Epoch-e <= ResumptionPSKEpochs
+	}
+	return g.psks[psk]
 }
 
 // ErrNotCanonical is returned by Merge and Receive when a Commit other than
@@ -677,6 +697,11 @@ func (g *Group) judgeCommit(view *View, c *Commit, v *Verdict) {
 			v.add("R-12.4.2-4", mlserr.ErrInvalidCommit, "12.4.2", fmt.Sprintf("proposal %d references ref#%d a second time", i, e.Ref))
 		}
 		seen[e.Ref] = true
+	}
+	for i, e := range c.Entries {
+		if e.Proposal.Type == PreSharedKey && !g.holds(view, e.Proposal.PSK) {
+			v.add("R-12.4.2-5", mlserr.ErrInvalidCommit, "12.4.2", fmt.Sprintf("proposal %d: this member does not hold the PSK %q", i, e.Proposal.PSK))
+		}
 	}
 	lv := ValidateList(g.epochs[view.Epoch].Tree, c.Committer, c.Entries)
 	v.Violations = append(v.Violations, lv.Violations...)

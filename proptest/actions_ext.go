@@ -68,12 +68,45 @@ func (m *machine) pskCommit() {
 			}
 		}
 	case 2:
+		if rapid.Bool().Draw(m.t, "resumption") {
+			m.resumptionCommit(c, o)
+			return
+		}
 		o.psks, name = []string{unknownPSK}, "pskCommit-unknown"
 	default:
 		p := rapid.SampledFrom(knownPSKs).Draw(m.t, "psk")
 		o.psks, name = []string{p, p}, "pskCommit-duplicate"
 	}
 	m.commit(c, o, fmt.Sprintf("%s%v", name, o.psks))
+}
+
+// resumptionCommit: c commits the resumption PSK (usage application) of
+// the current epoch or a past one every member holds (RFC 9420, Sections
+// 8.6 and 12.1.4), sometimes with an external PSK; no Add is pending,
+// since a joiner holds no resumption PSK of the group.
+func (m *machine) resumptionCommit(c *client, o commitOptions) {
+	if len(m.pendingOf(model.Add)) > 0 {
+		m.t.Skip("an Add is pending")
+	}
+	cur := m.mg.Epoch()
+	lo := uint64(0)
+	if cur > model.ResumptionPSKEpochs {
+		lo = cur - model.ResumptionPSKEpochs
+	}
+	for _, mem := range m.mg.Tree().Roster() {
+		if v := m.mg.View(mem.Client); v != nil && !v.Removed && v.Joined > lo {
+			lo = v.Joined
+		}
+	}
+	if lo > cur {
+		m.t.Skip("no resumption PSK every member holds")
+	}
+	e := rapid.Uint64Range(lo, cur).Draw(m.t, "resumptionEpoch")
+	o.psks = []string{model.ResumptionPSK(e)}
+	if rapid.Bool().Draw(m.t, "withExternal") {
+		o.psks = append(o.psks, rapid.SampledFrom(knownPSKs).Draw(m.t, "psk"))
+	}
+	m.commit(c, o, fmt.Sprintf("pskCommit-resumption%v", o.psks))
 }
 
 // proposePSK: a current member proposes an external PSK by reference (RFC

@@ -179,7 +179,12 @@ func (m *machine) commit(c *client, o commitOptions, what string) bool {
 	gopts := &group.CommitOptions{Removes: o.removes, ForcePath: o.forcePath, PublicMessage: o.public, OmitRatchetTree: o.omitTree}
 	mopts := model.CommitOptions{Removes: o.removes, ForcePath: o.forcePath, Public: o.public, PSKs: o.psks, ReInit: o.reinit}
 	for _, p := range o.psks {
-		gopts.PSKs = append(gopts.PSKs, group.ExternalPSKID([]byte(p)))
+		var e uint64
+		if _, err := fmt.Sscanf(p, "resumption@%d", &e); err == nil {
+			gopts.PSKs = append(gopts.PSKs, c.g.ResumptionPSKID(e))
+		} else {
+			gopts.PSKs = append(gopts.PSKs, group.ExternalPSKID([]byte(p)))
+		}
 	}
 	if o.reinit {
 		gopts.ReInit = &group.ReInit{GroupID: append([]byte("reinit-"), m.groupID...), Version: group.MLS10, CipherSuite: m.suite.ID()}
