@@ -76,7 +76,11 @@ var mutants = []mutant{
 	{"removed-member-stays", "ref/group/group_commit.go", "a member removed by a Commit does not notice (Section 12.1.3)",
 		replace("if applied.selfRemoved {", "if applied.selfRemoved && false {")},
 	{"remove-without-path", "ref/group/proposal_list.go", "a Remove is not a path-required proposal (Section 12.4)",
-		replace("case ProposalTypeUpdate, ProposalTypeRemove, ProposalTypeExternalInit,", "case ProposalTypeUpdate, ProposalTypeExternalInit,")},
+		// Remove moves to the no-path case: taken out of the path case
+		// alone, it would fall to the default (unknown types), which
+		// requires a path.
+		replace("case ProposalTypeUpdate, ProposalTypeRemove, ProposalTypeExternalInit, ProposalTypeGroupContextExtensions:\n\t\t\treturn true\n\t\tcase ProposalTypeAdd, ProposalTypePSK, ProposalTypeReInit:",
+			"case ProposalTypeUpdate, ProposalTypeExternalInit, ProposalTypeGroupContextExtensions:\n\t\t\treturn true\n\t\tcase ProposalTypeAdd, ProposalTypePSK, ProposalTypeReInit, ProposalTypeRemove:")},
 	{"expired-keypackage-accepted", "ref/group/group.go", "KeyPackage lifetimes are not checked (Sections 7.3, 10.1)",
 		replace("SkipLifetime: cfg.SkipLifetime,", "SkipLifetime: true,")},
 	{"membership-tag-unchecked", "ref/framing/membership_tag.go", "a PublicMessage's membership tag is not verified (Section 6.2)",
