@@ -56,6 +56,13 @@ type Config struct {
 	// 13.1 and 13.2). A proposal of any other type beyond the seven of
 	// RFC 9420 is rejected as unsupported.
 	Proposals ProposalHandlers
+	// CipherSuitePreference is the creator's ranking of cipher suites,
+	// most preferred first (Section 11). When set, the first Commit of a
+	// group this client created (epoch 0) refuses to add members if a
+	// suite the creator prefers to the group's is supported by the
+	// creator and all of them, or if the group's suite is not in the
+	// list: see CheckBestOption. Nil skips that downgrade check.
+	CipherSuitePreference []ciphersuite.ID
 }
 
 func (c *Config) limits() schedule.Limits {

@@ -136,6 +136,10 @@ func (g *Group) Commit(opts *CommitOptions) (*PendingCommit, error) {
 	if err := g.validateProposalList(list, me); err != nil {
 		return nil, err
 	}
+	// [R-11-2]
+	if err := g.checkCreationDowngrade(list); err != nil {
+		return nil, err
+	}
 	pskIDs, pskSecret, err := g.committedPSKs(list)
 	if err != nil {
 		return nil, err
