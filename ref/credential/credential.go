@@ -114,6 +114,29 @@ type Validator interface {
 	ValidateSuccessor(prev, next *Credential) error
 }
 
+// TypeLister is implemented by a Validator that can say which credential
+// types it validates (RFC 9420, Sections 5.3.1, 7.2 and 13.4), so that a
+// client lists exactly those in its capabilities.
+type TypeLister interface {
+	// CredentialTypes returns the credential types the Validator
+	// validates.
+	CredentialTypes() []CredentialType
+}
+
+// TypesOf returns the credential types v validates (RFC 9420, Sections 7.2
+// and 13.4): nil means DefaultValidator; ok is false when v does not
+// implement TypeLister, so that the types it handles are unknown.
+func TypesOf(v Validator) (types []CredentialType, ok bool) {
+	if v == nil {
+		v = DefaultValidator{}
+	}
+	l, ok := v.(TypeLister)
+	if !ok {
+		return nil, false
+	}
+	return l.CredentialTypes(), true
+}
+
 // DefaultValidator accepts basic credentials, and x509 credentials whose
 // end-entity certificate carries the LeafNode's signature key (the one check
 // the RFC makes itself; chain validation is left to an application's own
@@ -132,6 +155,12 @@ func (DefaultValidator) Validate(cred *Credential, signatureKey []byte) error {
 		// [R-5.3.1-1]
 		return mlserr.New("R-5.3.1-1", mlserr.ErrUnsupported, "credential type 0x%04x cannot be validated by the default Authentication Service", uint16(cred.CredentialType))
 	}
+}
+
+// CredentialTypes implements TypeLister (RFC 9420, Section 5.3): basic
+// and x509.
+func (DefaultValidator) CredentialTypes() []CredentialType {
+	return []CredentialType{Basic, X509}
 }
 
 // ValidateSuccessor implements Validator (RFC 9420, Section 5.3.1).

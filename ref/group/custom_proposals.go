@@ -42,7 +42,7 @@ func NewCustomProposal(t ProposalType, body codec.Marshaler) (*Proposal, error) 
 	if body == nil || t == 0 || tree.IsDefaultProposalType(t) {
 		return nil, mlserr.New("", mlserr.ErrInvalidInput, "a custom proposal needs a body and a type other than reserved(0) and the seven of RFC 9420 (RFC 9420, Section 13.1)")
 	}
-	// [R-13.5-4]
+	// [R-13.5-3] [R-13.5-4]
 	if extension.IsGREASE(uint16(t)) {
 		return nil, mlserr.New("R-13.5-4", mlserr.ErrInvalidInput, "GREASE value 0x%04x must not be sent as a proposal_type", uint16(t))
 	}

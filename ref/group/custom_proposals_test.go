@@ -72,10 +72,12 @@ func appKP(t *testing.T, s *ciphersuite.Suite, name string, supports bool) (*Key
 		Proposals:    []tree.ProposalType{},
 		Credentials:  []credential.CredentialType{credential.Basic},
 	}
+	params := &KeyPackageParams{Credential: credential.NewBasic([]byte(name)), Now: fixedClock, Capabilities: caps}
 	if supports {
 		caps.Proposals = append(caps.Proposals, appProposalType)
+		params.Proposals = appConfig(name, false).Proposals
 	}
-	kp, priv, err := NewKeyPackage(s, &KeyPackageParams{Credential: credential.NewBasic([]byte(name)), Now: fixedClock, Capabilities: caps}, seeded.New("app kp "+name))
+	kp, priv, err := NewKeyPackage(s, params, seeded.New("app kp "+name))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -165,29 +165,45 @@ func withoutGREASE[T ~uint16](l []T) []T {
 
 // checkNoGREASEExtensions rejects GREASE extension types in a list of
 // GroupContext extensions that this client is about to send, where RFC
-// 9420, Section 13.5 forbids them (NewGroup and GroupContextExtensions
-// proposals).
+// 9420, Section 13.5 forbids them (NewGroup, GroupContextExtensions and
+// ReInit proposals), and GREASE credential types in the credentials of an
+// external_senders extension among them.
 func checkNoGREASEExtensions(l extension.List, id string) error {
 	for _, e := range l {
+		// [R-13.5-3] [R-13.5-6] [R-13.5-7]
 		if extension.IsGREASE(uint16(e.ExtensionType)) {
 			return mlserr.New(id, mlserr.ErrInvalidInput, "GREASE extension type %v must not be sent in GroupContext extensions", e.ExtensionType)
+		}
+	}
+	senders, _, err := externalSendersOf(l)
+	if err != nil {
+		return err
+	}
+	for i, s := range senders {
+		// [R-13.5-3] [R-13.5-5]
+		if extension.IsGREASE(uint16(s.Credential.CredentialType)) {
+			return mlserr.New("R-13.5-5", mlserr.ErrInvalidInput, "external sender %d: GREASE value 0x%04x must not be sent as a credential_type", i, uint16(s.Credential.CredentialType))
 		}
 	}
 	return nil
 }
 
-// checkOwnProposal rejects a proposal this member is about to send whose
-// type is a GREASE value or one it does not support, or a
-// GroupContextExtensions proposal holding a GREASE extension (RFC 9420,
-// Section 13.5).
+// checkOwnProposal rejects a proposal this client is about to send whose
+// type is a GREASE value, or a GroupContextExtensions or ReInit proposal
+// holding a GREASE extension (RFC 9420, Section 13.5).
 func checkOwnProposal(p *Proposal) error {
-	// [R-13.5-4] [R-13.5-8]
+	// [R-13.5-3] [R-13.5-4] [R-13.5-8]
 	if extension.IsGREASE(uint16(p.ProposalType)) {
 		return mlserr.New("R-13.5-4", mlserr.ErrInvalidInput, "GREASE value 0x%04x must not be sent as a proposal_type", uint16(p.ProposalType))
 	}
-	if p.ProposalType == ProposalTypeGroupContextExtensions && p.GroupContextExtensions != nil {
+	switch {
+	case p.ProposalType == ProposalTypeGroupContextExtensions && p.GroupContextExtensions != nil:
 		// [R-13.5-7]
 		return checkNoGREASEExtensions(p.GroupContextExtensions.Extensions, "R-13.5-7")
+	case p.ProposalType == ProposalTypeReInit && p.ReInit != nil:
+		// [R-13.5-6] the ReInit's extensions become the new group's
+		// GroupContext extensions.
+		return checkNoGREASEExtensions(p.ReInit.Extensions, "R-13.5-6")
 	}
 	return nil
 }

@@ -213,7 +213,7 @@ func TestGREASEGroupWorks(t *testing.T) {
 }
 
 // TestGREASESenderRefuses checks that a client never sends GREASE values
-// where RFC 9420, Section 13.5 forbids them.
+// where RFC 9420, Section 13.5 forbids them (R-13.5-3).
 func TestGREASESenderRefuses(t *testing.T) {
 	s := mustSuite(t, testSuite)
 	akp, apriv := greaseKP(t, s, "alice")
@@ -237,8 +237,31 @@ func TestGREASESenderRefuses(t *testing.T) {
 	if !errors.Is(err, mlserr.ErrInvalidInput) || mlserr.RequirementOf(err) != "R-13.5-4" {
 		t.Fatalf("GREASE proposal type: err = %v, want R-13.5-4", err)
 	}
+	// [R-13.5-4] a GREASE type among a Commit's application proposals.
+	_, err = alice.Commit(&CommitOptions{Custom: []*Proposal{{ProposalType: 0x5A5A, Custom: &appBody{Data: []byte("x")}}}})
+	if !errors.Is(err, mlserr.ErrInvalidInput) || mlserr.RequirementOf(err) != "R-13.5-4" {
+		t.Fatalf("Commit with a GREASE proposal type: err = %v, want R-13.5-4", err)
+	}
+	// [R-13.5-6] a ReInit's extensions become the new GroupContext's.
+	_, err = alice.Commit(&CommitOptions{ReInit: &ReInit{GroupID: []byte("g2"), Version: MLS10, CipherSuite: s.ID(), Extensions: grease}})
+	if !errors.Is(err, mlserr.ErrInvalidInput) || mlserr.RequirementOf(err) != "R-13.5-6" {
+		t.Fatalf("ReInit with a GREASE extension: err = %v, want R-13.5-6", err)
+	}
+	// [R-13.5-5] a GREASE credential type of an external sender, in a
+	// GroupContextExtensions proposal and at creation.
+	ds, err := ExternalSenders{{SignatureKey: []byte("key"), Credential: credential.Credential{CredentialType: 0x6A6A, Data: []byte("ds")}}}.Extension()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = alice.Propose(&Proposal{ProposalType: ProposalTypeGroupContextExtensions, GroupContextExtensions: &GroupContextExtensions{Extensions: extension.List{ds}}}, true)
+	if !errors.Is(err, mlserr.ErrInvalidInput) || mlserr.RequirementOf(err) != "R-13.5-5" {
+		t.Fatalf("external sender with a GREASE credential type: err = %v, want R-13.5-5", err)
+	}
 	if !bytes.Equal(before, state(t, alice)) {
-		t.Fatal("a refused proposal changed the state")
+		t.Fatal("a refused proposal or Commit changed the state")
+	}
+	if _, err := NewGroup([]byte("g"), akp, apriv, extension.List{ds}, testConfig("alice")); mlserr.RequirementOf(err) != "R-13.5-5" {
+		t.Fatalf("NewGroup with an external sender of GREASE credential type: err = %v, want R-13.5-5", err)
 	}
 }
 

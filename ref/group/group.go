@@ -149,7 +149,7 @@ func NewGroup(groupID []byte, kp *KeyPackage, priv *KeyPackagePrivate, extension
 	if err := checkExternalSendersExtension(extensions); err != nil {
 		return nil, err
 	}
-	// [R-13.5-6]
+	// [R-13.5-3] [R-13.5-6]
 	if err := checkNoGREASEExtensions(extensions, "R-13.5-6"); err != nil {
 		return nil, err
 	}

@@ -123,12 +123,20 @@ func (g *Group) Commit(opts *CommitOptions) (*PendingCommit, error) {
 		if p == nil || p.Custom == nil || p.ProposalType == 0 || tree.IsDefaultProposalType(p.ProposalType) {
 			return nil, mlserr.New("", mlserr.ErrInvalidInput, "CommitOptions.Custom holds only proposals of application-defined types (RFC 9420, Section 13.1)")
 		}
+		// [R-13.5-3] [R-13.5-4]
+		if err := checkOwnProposal(p); err != nil {
+			return nil, err
+		}
 		list = append(list, committedProposal{proposal: p, sender: self})
 		refs = append(refs, ProposalOrRef{Type: ProposalOrRefProposal, Proposal: p})
 	}
 	if opts.ReInit != nil {
 		// [R-11.2-1] [R-11.2-2]
 		p := &Proposal{ProposalType: ProposalTypeReInit, ReInit: opts.ReInit.clone()}
+		// [R-13.5-3] [R-13.5-6]
+		if err := checkOwnProposal(p); err != nil {
+			return nil, err
+		}
 		list = append(list, committedProposal{proposal: p, sender: self})
 		refs = append(refs, ProposalOrRef{Type: ProposalOrRefProposal, Proposal: p})
 	}

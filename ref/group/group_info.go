@@ -41,7 +41,7 @@ func (tbs *GroupInfoTBS) MarshalMLS(w *codec.Writer) {
 func (tbs *GroupInfoTBS) UnmarshalMLS(r *codec.Reader) {
 	*tbs = GroupInfoTBS{}
 	tbs.GroupContext.UnmarshalMLS(r)
-	// [R-13.4-4] [R-12.4.3-1] unknown extensions are kept and otherwise ignored.
+	// [R-13.4-1] [R-13.4-4] [R-12.4.3-1] unknown extensions are kept and otherwise ignored.
 	tbs.Extensions.UnmarshalMLS(r)
 	tbs.ConfirmationTag = r.OpaqueCopy()
 	tbs.Signer = r.U32()

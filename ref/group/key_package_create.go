@@ -19,9 +19,25 @@ import (
 type KeyPackageParams struct {
 	// Credential is the client's credential, carried in the LeafNode.
 	Credential credential.Credential
-	// Capabilities lists what the client supports. Nil means mls10, the
-	// KeyPackage's cipher suite and the credential's type only.
+	// Capabilities lists what the client supports (Section 7.2). Nil
+	// means mls10, the KeyPackage's cipher suite, the proposal types
+	// registered in Proposals and the credential's type. Capabilities
+	// may list nothing the client does not implement (Section 13.4):
+	// versions other than mls10, suites ref/ciphersuite lacks, proposal
+	// types not registered in Proposals, credential types Credentials
+	// does not validate; GREASE values and extension types (every
+	// non-default one is the application's) are not checked. They must
+	// list every type registered in Proposals (Section 7.2).
 	Capabilities *tree.Capabilities
+	// Proposals are the application's own proposal types, the same
+	// handlers as Config.Proposals (Section 13.1): the client supports
+	// exactly these beyond the seven of RFC 9420.
+	Proposals ProposalHandlers
+	// Credentials is the client's Authentication Service, the same as
+	// Config.Credentials; nil means credential.DefaultValidator. When it
+	// implements credential.TypeLister, the client supports exactly the
+	// credential types it lists.
+	Credentials credential.Validator
 	// Lifetime bounds the validity of the LeafNode (Section 7.2). The zero
 	// value means from Now minus an hour to Now plus 90 days.
 	Lifetime tree.Lifetime
@@ -60,7 +76,7 @@ func NewKeyPackage(suite *ciphersuite.Suite, params *KeyPackageParams, rand io.R
 	if suite == nil || params == nil || rand == nil {
 		return nil, nil, mlserr.New("", mlserr.ErrInvalidInput, "NewKeyPackage needs a suite, parameters and a source of randomness (RFC 9420, Section 10)")
 	}
-	// [R-13.5-5]
+	// [R-13.5-3] [R-13.5-5]
 	if extension.IsGREASE(uint16(params.Credential.CredentialType)) {
 		return nil, nil, mlserr.New("R-13.5-5", mlserr.ErrInvalidInput, "GREASE value 0x%04x must not be sent as a credential_type", uint16(params.Credential.CredentialType))
 	}
@@ -87,13 +103,8 @@ func NewKeyPackage(suite *ciphersuite.Suite, params *KeyPackageParams, rand io.R
 	}
 	priv.InitPriv, priv.EncryptionPriv = initPriv, encPriv
 
-	caps := tree.Capabilities{
-		Versions:     []tree.ProtocolVersion{tree.MLS10},
-		CipherSuites: []ciphersuite.ID{suite.ID()},
-		Extensions:   []extension.ExtensionType{},
-		Proposals:    []tree.ProposalType{},
-		Credentials:  []credential.CredentialType{params.Credential.CredentialType},
-	}
+	// [R-7.2-4] by default, every value the client supports.
+	caps := params.implemented(suite)
 	if params.Capabilities != nil {
 		c := params.Capabilities
 		caps = tree.Capabilities{
@@ -115,6 +126,9 @@ func NewKeyPackage(suite *ciphersuite.Suite, params *KeyPackageParams, rand io.R
 		if et.IsDefault() {
 			return nil, nil, mlserr.New("R-7.2-3", mlserr.ErrInvalidInput, "capabilities list the default extension type %v, which must not be listed", et)
 		}
+	}
+	if err := params.checkSupported(&caps); err != nil {
+		return nil, nil, err
 	}
 	lt := params.Lifetime
 	if lt == (tree.Lifetime{}) {
@@ -164,6 +178,78 @@ func NewKeyPackage(suite *ciphersuite.Suite, params *KeyPackageParams, rand io.R
 		return nil, nil, err
 	}
 	return kp, priv, nil
+}
+
+// implemented returns the default capabilities (RFC 9420, Sections 7.2 and
+// 13.4): mls10, the KeyPackage's cipher suite, the proposal types of
+// p.Proposals and the credential's type. Which suites and credential types
+// a client supports is its choice, bounded by what it implements (see
+// checkSupported); a registered proposal type is always supported.
+func (p *KeyPackageParams) implemented(suite *ciphersuite.Suite) tree.Capabilities {
+	return tree.Capabilities{
+		Versions:     []tree.ProtocolVersion{tree.MLS10},
+		CipherSuites: []ciphersuite.ID{suite.ID()},
+		Extensions:   []extension.ExtensionType{},
+		Proposals:    p.customProposalTypes(),
+		Credentials:  []credential.CredentialType{p.Credential.CredentialType},
+	}
+}
+
+// customProposalTypes returns the proposal types registered in p.Proposals
+// in ascending order (RFC 9420, Section 13.1).
+func (p *KeyPackageParams) customProposalTypes() []tree.ProposalType {
+	out := []tree.ProposalType{}
+	for t := range p.Proposals {
+		out = append(out, t)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// checkSupported checks that the client supports every value caps lists
+// apart from GREASE values and extension types (RFC 9420, Section 13.4),
+// and that caps lists every proposal type the client registered (Section
+// 7.2).
+func (p *KeyPackageParams) checkSupported(caps *tree.Capabilities) error {
+	// [R-13.4-2] [R-13.4-1] a client supports all it advertises.
+	for _, v := range caps.Versions {
+		if v != tree.MLS10 {
+			return mlserr.New("R-13.4-2", mlserr.ErrInvalidInput, "capabilities list protocol version %d, which this client does not implement", uint16(v))
+		}
+	}
+	for _, id := range caps.CipherSuites {
+		if extension.IsGREASE(uint16(id)) {
+			continue
+		}
+		// [R-13.4-2]
+		if _, err := ciphersuite.Lookup(id); err != nil {
+			return mlserr.Wrap("R-13.4-2", mlserr.ErrInvalidInput, err, "capabilities list a cipher suite this client does not implement")
+		}
+	}
+	for _, t := range caps.Proposals {
+		if extension.IsGREASE(uint16(t)) || tree.IsDefaultProposalType(t) {
+			continue
+		}
+		// [R-13.4-2]
+		if _, ok := p.Proposals[t]; !ok {
+			return mlserr.New("R-13.4-2", mlserr.ErrInvalidInput, "capabilities list proposal type 0x%04x, which this client has not registered (KeyPackageParams.Proposals)", uint16(t))
+		}
+	}
+	if types, ok := credential.TypesOf(p.Credentials); ok {
+		for _, t := range caps.Credentials {
+			// [R-13.4-2]
+			if !extension.IsGREASE(uint16(t)) && !slices.Contains(types, t) {
+				return mlserr.New("R-13.4-2", mlserr.ErrInvalidInput, "capabilities list credential type 0x%04x, which this client's Authentication Service does not validate", uint16(t))
+			}
+		}
+	}
+	for _, t := range p.customProposalTypes() {
+		// [R-7.2-4] every registered proposal type is listed.
+		if !slices.Contains(caps.Proposals, t) {
+			return mlserr.New("R-7.2-4", mlserr.ErrInvalidInput, "capabilities do not list proposal type 0x%04x, which this client registered", uint16(t))
+		}
+	}
+	return nil
 }
 
 // checkExtensionsListed checks that every extension of kp and of its
@@ -232,7 +318,7 @@ func ValidateKeyPackage(kp *KeyPackage, v *KeyPackageValidation) error {
 		return mlserr.Wrap("R-10.1-4", mlserr.ErrInvalidKeyPackage, err, "the KeyPackage's LeafNode is not valid for a KeyPackage")
 	}
 	// [R-10-8] (unknown extensions and capability values are otherwise
-	// ignored: [R-10-9] [R-13.4-3])
+	// ignored: [R-10-9] [R-13.4-1] [R-13.4-3])
 	if err := kp.checkExtensionsListed(); err != nil {
 		return err
 	}

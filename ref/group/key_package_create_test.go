@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/mlsref/mlsref/internal/seeded"
 	"github.com/mlsref/mlsref/ref/ciphersuite"
 	"github.com/mlsref/mlsref/ref/credential"
@@ -173,5 +174,121 @@ func TestValidateKeyPackageRejects(t *testing.T) {
 				t.Fatalf("err = %v, want %s / %v", err, tc.req, tc.class)
 			}
 		})
+	}
+}
+
+// typeValidator is an Authentication Service that lists the credential
+// types it validates (credential.TypeLister).
+type typeValidator struct {
+	credential.DefaultValidator
+	types []credential.CredentialType
+}
+
+func (v typeValidator) CredentialTypes() []credential.CredentialType { return v.types }
+
+// opaqueValidator is an Authentication Service that does not say which
+// types it validates.
+type opaqueValidator struct{}
+
+func (opaqueValidator) Validate(c *credential.Credential, key []byte) error {
+	return credential.DefaultValidator{}.Validate(c, key)
+}
+
+func (opaqueValidator) ValidateSuccessor(prev, next *credential.Credential) error {
+	return credential.DefaultValidator{}.ValidateSuccessor(prev, next)
+}
+
+// TestNewKeyPackageSupportsWhatItAdvertises checks that a client advertises
+// only what it implements or registered (RFC 9420, Section 13.4, R-13.4-1
+// and R-13.4-2), GREASE values apart, and every proposal type it
+// registered (Section 7.2, R-7.2-4).
+func TestNewKeyPackageSupportsWhatItAdvertises(t *testing.T) {
+	s := mustSuite(t, ciphersuite.MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519)
+	handlers := appConfig("kp", false).Proposals
+	base := func() *tree.Capabilities {
+		return &tree.Capabilities{
+			Versions:     []tree.ProtocolVersion{tree.MLS10},
+			CipherSuites: []ciphersuite.ID{s.ID()},
+			Extensions:   []extension.ExtensionType{},
+			Proposals:    []tree.ProposalType{},
+			Credentials:  []credential.CredentialType{credential.Basic},
+		}
+	}
+	tests := []struct {
+		name   string
+		edit   func(*KeyPackageParams)
+		wantID string // "" means accepted
+	}{
+		{"as implemented", func(*KeyPackageParams) {}, ""},
+		{"an unknown version", func(p *KeyPackageParams) { p.Capabilities.Versions = append(p.Capabilities.Versions, 2) }, "R-13.4-2"},
+		{"an unimplemented suite", func(p *KeyPackageParams) { p.Capabilities.CipherSuites = append(p.Capabilities.CipherSuites, 0x7777) }, "R-13.4-2"},
+		{"a GREASE suite", func(p *KeyPackageParams) { p.Capabilities.CipherSuites = append(p.Capabilities.CipherSuites, 0x2A2A) }, ""},
+		{"an unregistered proposal type", func(p *KeyPackageParams) {
+			p.Capabilities.Proposals = append(p.Capabilities.Proposals, appProposalType)
+		}, "R-13.4-2"},
+		{"a registered proposal type", func(p *KeyPackageParams) {
+			p.Capabilities.Proposals = append(p.Capabilities.Proposals, appProposalType)
+			p.Proposals = handlers
+		}, ""},
+		{"a registered proposal type left out", func(p *KeyPackageParams) { p.Proposals = handlers }, "R-7.2-4"},
+		{"a GREASE proposal type", func(p *KeyPackageParams) { p.Capabilities.Proposals = append(p.Capabilities.Proposals, 0x3A3A) }, ""},
+		{"a credential type the AS does not validate", func(p *KeyPackageParams) {
+			p.Capabilities.Credentials = append(p.Capabilities.Credentials, 0xF00D)
+		}, "R-13.4-2"},
+		{"a credential type the AS validates", func(p *KeyPackageParams) {
+			p.Capabilities.Credentials = append(p.Capabilities.Credentials, 0xF00D)
+			p.Credentials = typeValidator{types: []credential.CredentialType{credential.Basic, 0xF00D}}
+		}, ""},
+		{"basic, which the AS does not validate", func(p *KeyPackageParams) {
+			p.Credentials = typeValidator{types: []credential.CredentialType{credential.X509}}
+		}, "R-13.4-2"},
+		{"an AS that does not list its types", func(p *KeyPackageParams) {
+			p.Capabilities.Credentials = append(p.Capabilities.Credentials, 0xF00D)
+			p.Credentials = opaqueValidator{}
+		}, ""},
+		{"a GREASE credential type", func(p *KeyPackageParams) {
+			p.Capabilities.Credentials = append(p.Capabilities.Credentials, 0x4A4A)
+		}, ""},
+		{"an application extension type", func(p *KeyPackageParams) {
+			p.Capabilities.Extensions = append(p.Capabilities.Extensions, 0xFF01)
+		}, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := &KeyPackageParams{Credential: credential.NewBasic([]byte("a")), Now: fixedClock, Capabilities: base()}
+			tc.edit(p)
+			_, _, err := NewKeyPackage(s, p, seeded.New("supports "+tc.name))
+			if tc.wantID == "" {
+				if err != nil {
+					t.Fatalf("NewKeyPackage: %v", err)
+				}
+				return
+			}
+			if !errors.Is(err, mlserr.ErrInvalidInput) || mlserr.RequirementOf(err) != tc.wantID {
+				t.Fatalf("NewKeyPackage: err = %v, want %s", err, tc.wantID)
+			}
+		})
+	}
+}
+
+// TestNewKeyPackageDefaultCapabilities checks the capabilities a client
+// lists by default, the registered proposal types among them (RFC 9420,
+// Section 7.2).
+func TestNewKeyPackageDefaultCapabilities(t *testing.T) {
+	s := mustSuite(t, ciphersuite.MLS_256_DHKEMP521_AES256GCM_SHA512_P521)
+	handlers := appConfig("kp", false).Proposals
+	kp, _, err := NewKeyPackage(s, &KeyPackageParams{Credential: credential.NewBasic([]byte("a")), Now: fixedClock, Proposals: handlers, NoGREASE: true}, seeded.New("defaults"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := tree.Capabilities{
+		Versions:     []tree.ProtocolVersion{tree.MLS10},
+		CipherSuites: []ciphersuite.ID{ciphersuite.MLS_256_DHKEMP521_AES256GCM_SHA512_P521},
+		Extensions:   []extension.ExtensionType{},
+		Proposals:    []tree.ProposalType{appProposalType},
+		Credentials:  []credential.CredentialType{credential.Basic},
+	}
+	if diff := cmp.Diff(want, kp.LeafNode.Capabilities); diff != "" {
+		t.Fatalf("default capabilities (-want +got):\n%s", diff)
 	}
 }
