@@ -238,7 +238,7 @@ func (g *Group) createExternalCommit(props []*Proposal, init *schedule.InitSecre
 	if err != nil {
 		return nil, nil, err
 	}
-	next := &Group{cfg: g.cfg, suite: g.suite, ctx: g.ctx.Clone(), tree: g.tree.Clone(), sigPriv: bytes.Clone(g.sigPriv)}
+	next := &Group{cfg: g.cfg, suite: g.suite, ctx: g.ctx.Clone(), tree: g.tree.Fork(), sigPriv: bytes.Clone(g.sigPriv)}
 	removed, err := applyExternalRemoves(list, next.tree)
 	if err != nil {
 		return nil, nil, err
@@ -488,7 +488,7 @@ func (g *Group) processExternalCommit(next *Group, ac *framing.AuthenticatedCont
 	if err != nil {
 		return nil, mlserr.Wrap("R-12.4.3.2-5", mlserr.ErrInvalidCommit, err, "the ExternalInit's kem_output does not decapsulate with the epoch's external key")
 	}
-	next.tree = g.tree.Clone()
+	next.tree = g.tree.Fork()
 	removed, err := applyExternalRemoves(list, next.tree)
 	if err != nil {
 		return nil, err

@@ -228,7 +228,7 @@ func groupParams(suite *ciphersuite.Suite, ctx *schedule.GroupContext, cfg *Conf
 // clone returns a deep copy of g on which a transition is staged.
 func (g *Group) clone() *Group {
 	c := g.cloneSharingTree()
-	c.tree = g.tree.Clone()
+	c.tree = g.tree.Fork()
 	return c
 }
 

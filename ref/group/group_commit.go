@@ -155,7 +155,7 @@ func (g *Group) Commit(opts *CommitOptions) (*PendingCommit, error) {
 	// [R-12.4.1-3] the tree is copied only when proposals change it.
 	next := g.cloneSharingTree()
 	if len(list) > 0 {
-		next.tree = g.tree.Clone()
+		next.tree = g.tree.Fork()
 	}
 	applied, err := applyProposalList(list, next.ctx, next.tree, me, func(ctx *schedule.GroupContext) *tree.GroupParameters { return groupParams(g.suite, ctx, &g.cfg) })
 	if err != nil {
@@ -428,7 +428,7 @@ func (g *Group) processCommit(next *Group, ac *framing.AuthenticatedContent) (*R
 	// next shares g's tree (see Process): the proposals are applied to a
 	// copy of it, when there are any.
 	if len(list) > 0 {
-		next.tree = g.tree.Clone()
+		next.tree = g.tree.Fork()
 	}
 	// [R-12.4.2-6]
 	applied, err := applyProposalList(list, next.ctx, next.tree, me, func(ctx *schedule.GroupContext) *tree.GroupParameters { return groupParams(g.suite, ctx, &g.cfg) })

@@ -5,6 +5,8 @@
 package tree
 
 import (
+	"slices"
+
 	"github.com/mlsref/mlsref/ref/ciphersuite"
 	"github.com/mlsref/mlsref/ref/codec"
 	"github.com/mlsref/mlsref/ref/mlserr"
@@ -147,8 +149,23 @@ func (t *RatchetTree) invalidate(x treemath.NodeIndex) {
 // IsBlank reports whether node x is blank (RFC 9420, Section 4.1.1).
 func (t *RatchetTree) IsBlank(x treemath.NodeIndex) bool { return t.Node(x) == nil }
 
+// Fork returns a copy of t that shares its nodes with t, along with its
+// cache of tree hashes. Since the tree never modifies a node in place (a
+// change replaces the node: see RatchetTree), a change to either tree
+// leaves the other as it was. Fork costs one pointer per node, where
+// Clone copies every node with its keys, credential and extensions; the
+// transitions of ref/group stage their changes on a fork.
+func (t *RatchetTree) Fork() *RatchetTree {
+	c := &RatchetTree{nodes: slices.Clone(t.nodes), hashSuite: t.hashSuite}
+	if t.hashes != nil {
+		c.hashes = slices.Clone(t.hashes)
+	}
+	return c
+}
+
 // Clone returns a deep copy of t, with its cache of tree hashes (whose
-// entries are never modified in place, only replaced).
+// entries are never modified in place, only replaced). The copy's nodes
+// are its own: a caller may change them without touching t.
 func (t *RatchetTree) Clone() *RatchetTree {
 	c := &RatchetTree{nodes: make([]*Node, len(t.nodes)), hashSuite: t.hashSuite}
 	for i, n := range t.nodes {

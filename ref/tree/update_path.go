@@ -78,7 +78,7 @@ func (t *RatchetTree) CreateUpdatePath(cs *ciphersuite.Suite, params CreateParam
 	if uint64(params.Leaf) >= uint64(t.NumLeaves()) {
 		return nil, mlserr.New("", mlserr.ErrInvalidInput, "committer leaf %d is outside a tree of %d leaves (RFC 9420, Section 7.4)", params.Leaf, t.NumLeaves())
 	}
-	nt := t.Clone()
+	nt := t.Fork()
 	path, copath, err := nt.FilteredDirectPath(params.Leaf)
 	if err != nil {
 		return nil, err
@@ -342,7 +342,7 @@ func (t *RatchetTree) MergeUpdatePath(cs *ciphersuite.Suite, params MergeParams)
 
 	// Merge (Section 7.5): blank the direct path, set the new keys with
 	// empty unmerged_leaves, compute the parent hashes.
-	nt := t.Clone()
+	nt := t.Fork()
 	if err := nt.BlankDirectPath(sender); err != nil {
 		return nil, err
 	}
@@ -377,25 +377,25 @@ func (t *RatchetTree) MergeUpdatePath(cs *ciphersuite.Suite, params MergeParams)
 // (RFC 9420, Section 12.4.2): after the merge, the tree would hold a key
 // twice.
 func checkFreshKeys(t *RatchetTree, up *UpdatePath) error {
-	inTree := map[string]treemath.NodeIndex{}
-	for x := treemath.NodeIndex(0); uint32(x) < t.Width(); x++ {
-		if n := t.Node(x); n != nil {
-			inTree[string(n.EncryptionKey())] = x
-		}
-	}
 	keys := [][]byte{up.LeafNode.EncryptionKey}
 	for i := range up.Nodes {
 		keys = append(keys, up.Nodes[i].EncryptionKey)
 	}
-	seen := map[string]bool{}
+	// The path's keys go into a set of O(log n) entries, and the tree's
+	// keys are looked up in it, so the scan allocates nothing per node.
+	path := make(map[string]int, len(keys))
 	for i, k := range keys {
-		if x, ok := inTree[string(k)]; ok {
-			return mlserr.New("R-12.4.2-14", mlserr.ErrInvalidCommit, "public key %d of the UpdatePath (0 is the leaf's) is already the key of tree node %d", i, x)
-		}
-		if seen[string(k)] {
+		if _, ok := path[string(k)]; ok {
 			return mlserr.New("R-12.4.2-14", mlserr.ErrInvalidCommit, "public key %d of the UpdatePath (0 is the leaf's) repeats an earlier key of the same path", i)
 		}
-		seen[string(k)] = true
+		path[string(k)] = i
+	}
+	for x := treemath.NodeIndex(0); uint32(x) < t.Width(); x++ {
+		if n := t.Node(x); n != nil {
+			if i, ok := path[string(n.EncryptionKey())]; ok {
+				return mlserr.New("R-12.4.2-14", mlserr.ErrInvalidCommit, "public key %d of the UpdatePath (0 is the leaf's) is already the key of tree node %d", i, x)
+			}
+		}
 	}
 	return nil
 }
