@@ -27,6 +27,27 @@ type ProposalHandler struct {
 	// Validate checks a body that a Commit covers, proposed by sender
 	// (Section 12.2); nil accepts every body that decodes.
 	Validate func(body codec.Marshaler, sender framing.Sender) error
+	// External allows external senders, those of the group's
+	// external_senders extension, to send proposals of this type
+	// (Section 12.1.8): the specification of a proposal type says
+	// whether they may (Section 12.1.8, R-12.1.8-3), and the group's
+	// members refuse it from them otherwise.
+	External bool
+}
+
+// externalAllowed reports whether an external sender may send a proposal
+// of type t to a group whose members registered h (RFC 9420, Sections
+// 12.1.8 and 13.1): one of the five types of RFC 9420 that external
+// senders may send, or an application type registered with External.
+func externalAllowed(t ProposalType, h ProposalHandlers) bool {
+	if ExternalProposalAllowed(t) {
+		return true
+	}
+	if t == 0 || tree.IsDefaultProposalType(t) {
+		return false
+	}
+	handler, ok := h[t]
+	return ok && handler.External
 }
 
 // ProposalHandlers maps the proposal types an application defines to their

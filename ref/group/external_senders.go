@@ -9,6 +9,7 @@ import (
 	"github.com/mlsref/mlsref/ref/extension"
 	"github.com/mlsref/mlsref/ref/framing"
 	"github.com/mlsref/mlsref/ref/mlserr"
+	"github.com/mlsref/mlsref/ref/tree"
 	"github.com/mlsref/mlsref/ref/treemath"
 )
 
@@ -98,13 +99,21 @@ func ExternalProposalAllowed(t ProposalType) bool {
 // NewExternalProposal signs p as a proposal of the external sender at
 // senderIndex of the group's external_senders extension, for the group
 // groupID in epoch, with that sender's signature private key (RFC 9420,
-// Sections 6.1 and 12.1.8). It is a PublicMessage.
+// Sections 6.1 and 12.1.8). It is a PublicMessage. p is one of the five
+// types of RFC 9420 that external senders may send, or an application
+// type (Section 13.1, see NewCustomProposal), which the group's members
+// accept only if they registered it with ProposalHandler.External.
 func NewExternalProposal(suite *ciphersuite.Suite, groupID []byte, epoch uint64, senderIndex uint32, sigPriv []byte, p *Proposal, authenticatedData []byte) (*MLSMessage, error) {
 	if p == nil {
 		return nil, mlserr.New("", mlserr.ErrInvalidInput, "no proposal (RFC 9420, Section 12.1.8)")
 	}
+	// [R-13.5-3] [R-13.5-4] [R-13.5-7]
+	if err := checkOwnProposal(p); err != nil {
+		return nil, err
+	}
+	custom := p.ProposalType != 0 && !tree.IsDefaultProposalType(p.ProposalType) && p.Custom != nil
 	// [R-12.1.8-2]
-	if !ExternalProposalAllowed(p.ProposalType) {
+	if !custom && !ExternalProposalAllowed(p.ProposalType) {
 		return nil, mlserr.New("R-12.1.8-2", mlserr.ErrInvalidInput, "an external sender may not send a %s proposal", ProposalTypeName(p.ProposalType))
 	}
 	return signedOutsider(suite, groupID, epoch, framing.Sender{SenderType: framing.SenderTypeExternal, SenderIndex: senderIndex}, sigPriv, p, authenticatedData)
@@ -153,7 +162,7 @@ func (g *Group) unprotectOutsider(pm *framing.PublicMessage) (*framing.Authentic
 	if err := framing.CheckSender(framing.WireFormatPublicMessage, &pm.Content); err != nil {
 		return nil, err
 	}
-	p, err := DecodeProposal(pm.Content.Proposal)
+	p, err := g.decodeProposal(pm.Content.Proposal)
 	if err != nil {
 		return nil, err
 	}
@@ -172,8 +181,10 @@ func (g *Group) unprotectOutsider(pm *framing.PublicMessage) (*framing.Authentic
 		if uint64(pm.Content.Sender.SenderIndex) >= uint64(len(l)) {
 			return nil, mlserr.New("R-6.1-3", mlserr.ErrMalformed, "external sender %d, but the group has %d", pm.Content.Sender.SenderIndex, len(l))
 		}
-		// [R-12.1.8-2] [R-6.1-4]
-		if !ExternalProposalAllowed(p.ProposalType) {
+		// [R-12.1.8-2] [R-6.1-4] the five types of RFC 9420 that
+		// external senders may send, and the application's types
+		// registered with External.
+		if !externalAllowed(p.ProposalType, g.cfg.Proposals) {
 			return nil, mlserr.New("R-12.1.8-2", mlserr.ErrMalformed, "an external sender sent a %s proposal", ProposalTypeName(p.ProposalType))
 		}
 		key = l[pm.Content.Sender.SenderIndex].SignatureKey
@@ -193,7 +204,7 @@ func (g *Group) validPendingSender(p *pendingProposal) bool {
 		return g.tree.Leaf(treemath.LeafIndex(p.sender.LeafIndex)) != nil
 	case framing.SenderTypeExternal:
 		l, _, err := externalSendersOf(g.ctx.Extensions)
-		return err == nil && uint64(p.sender.SenderIndex) < uint64(len(l)) && ExternalProposalAllowed(p.proposal.ProposalType)
+		return err == nil && uint64(p.sender.SenderIndex) < uint64(len(l)) && externalAllowed(p.proposal.ProposalType, g.cfg.Proposals)
 	case framing.SenderTypeNewMemberProposal:
 		return p.proposal.ProposalType == ProposalTypeAdd
 	}

@@ -427,3 +427,40 @@ func TestJoinRejectsUnsupportedGroupExtension(t *testing.T) {
 		t.Fatalf("err = %v, want a failure other than R-12.4.3-2", err)
 	}
 }
+
+// TestWelcomeGroupInfoGREASE checks that CommitOptions.GREASE puts GREASE
+// extensions into some of the GroupInfos of Welcomes (RFC 9420, Section
+// 13.5), none without it, and that the joiners ignore them (Section 13.4,
+// R-13.4-4) and agree with the group.
+func TestWelcomeGroupInfoGREASE(t *testing.T) {
+	s := mustSuite(t, testSuite)
+	greased := 0
+	for i := range 8 {
+		for _, on := range []bool{true, false} {
+			akp, apriv := newKP(t, s, fmt.Sprintf("alice%d", i))
+			alice, err := NewGroup([]byte("welcome grease"), akp, apriv, nil, testConfig(fmt.Sprintf("welcome grease %d %v", i, on)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			bkp, bpriv := newKP(t, s, fmt.Sprintf("bob%d", i))
+			pc := pskCommit(t, alice, &CommitOptions{Adds: []*KeyPackage{bkp}, GREASE: on})
+			ow, err := OpenWelcome(pc.Welcome, bkp, bpriv.InitPriv, nil, SignerFromRatchetTreeExtension())
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := countGrease(ow.GroupInfo.Extensions.Types())
+			if !on && n != 0 {
+				t.Fatal("a Welcome without GREASE holds a GREASE extension in its GroupInfo")
+			}
+			greased += n
+			bob, err := JoinGroup(pc.Welcome, bkp, bpriv, nil, testConfig(fmt.Sprintf("bob %d %v", i, on)))
+			if err != nil {
+				t.Fatalf("joining from a Welcome whose GroupInfo holds %d GREASE extensions: %v", n, err)
+			}
+			agreeWith(t, alice, bob)
+		}
+	}
+	if greased == 0 || greased == 8 {
+		t.Fatalf("%d GREASE extensions in 8 Welcomes: want a random selection", greased)
+	}
+}

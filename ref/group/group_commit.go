@@ -41,6 +41,13 @@ type CommitOptions struct {
 	// Welcome's GroupInfo; the joiners then need the tree out of band
 	// (Section 12.4.3.3).
 	OmitRatchetTree bool
+	// GREASE adds a random selection of GREASE extensions, drawn from
+	// Config.Rand, to the GroupInfo of the Welcome (Section 13.5), which
+	// joiners ignore (Section 13.4). It is off by default so that the
+	// Commits of a seeded run, and the vectors generated from them, stay
+	// what they were; GroupInfoOptions.NoGREASE is the opposite default
+	// for exported GroupInfos.
+	GREASE bool
 	// AuthenticatedData is the FramedContent's authenticated_data.
 	AuthenticatedData []byte
 	// Padding is the number of zero octets padding a PrivateMessage.
@@ -243,6 +250,12 @@ func (g *Group) Commit(opts *CommitOptions) (*PendingCommit, error) {
 				return nil, err
 			}
 			gi.Extensions = extension.List{{ExtensionType: extension.RatchetTree, ExtensionData: tb}}
+		}
+		if opts.GREASE {
+			// [R-13.5-1] [R-13.5-2]
+			if err := addGREASEExtensions(&gi.Extensions, g.cfg.Rand); err != nil {
+				return nil, err
+			}
 		}
 		if err := gi.Sign(g.suite, g.sigPriv); err != nil {
 			return nil, err
