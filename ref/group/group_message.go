@@ -276,6 +276,9 @@ func (g *Group) Propose(p *Proposal, public bool) (*MLSMessage, error) {
 // a fresh encryption key (RFC 9420, Section 12.1.2). The new leaf's private
 // key is kept until a Commit that includes the Update.
 func (g *Group) ProposeUpdate(public bool) (*MLSMessage, error) {
+	if err := g.canSend(); err != nil {
+		return nil, err
+	}
 	me := g.priv.Leaf()
 	old := g.tree.Leaf(me)
 	priv, pub, err := g.suite.GenerateKeyPair(g.cfg.Rand)
@@ -294,11 +297,8 @@ func (g *Group) ProposeUpdate(public bool) (*MLSMessage, error) {
 }
 
 func (g *Group) propose(p *Proposal, public bool, leafPriv []byte) (*MLSMessage, error) {
-	if g.removed {
-		return nil, mlserr.New("", mlserr.ErrInvalidInput, "this member has been removed from the group (RFC 9420, Section 12.1.3)")
-	}
-	if g.reinit != nil {
-		return nil, errReInitClosed()
+	if err := g.canSend(); err != nil {
+		return nil, err
 	}
 	if err := checkOwnProposal(p); err != nil {
 		return nil, err

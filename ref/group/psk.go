@@ -251,6 +251,11 @@ func (g *Group) withFreshNonce(id *schedule.PreSharedKeyID, rand io.Reader) (sch
 // member to be committed by reference. A fresh psk_nonce is drawn; the
 // PSK must be one this member holds.
 func (g *Group) ProposePSK(id schedule.PreSharedKeyID, public bool) (*MLSMessage, error) {
+	// [R-12.4.2-25] before the PSK's availability ([R-12.4.2-5]): see
+	// canSend.
+	if err := g.canSend(); err != nil {
+		return nil, err
+	}
 	p, err := g.pskProposal(&id, 0)
 	if err != nil {
 		return nil, err

@@ -61,6 +61,24 @@ func errReInitClosed() error {
 	return mlserr.New("R-12.4.2-25", mlserr.ErrInvalidInput, "the group was reinitialized: it sends no more messages")
 }
 
+// canSend checks that this member may still send in the group (RFC 9420,
+// Sections 12.1.3 and 12.4.2): it has not been removed and no ReInit was
+// committed. Every sending operation checks it first, before looking at
+// what it is asked to send: once a ReInit is committed the group sends
+// nothing more, so, for example, a PreSharedKey proposal naming a PSK this
+// member lacks is refused with R-12.4.2-25, not R-12.4.2-5, whose check of
+// the PSK's availability presumes a proposal that could be sent.
+func (g *Group) canSend() error {
+	if g.removed {
+		return mlserr.New("", mlserr.ErrInvalidInput, "this member has been removed from the group (RFC 9420, Section 12.1.3)")
+	}
+	if g.reinit != nil {
+		// [R-12.4.2-25]
+		return errReInitClosed()
+	}
+	return nil
+}
+
 // ReInitPSKID names the resumption_psk of epoch of this group with usage
 // reinit, the PSK that the first Commit of a reinitialized group injects
 // (RFC 9420, Sections 8.6 and 11.2). The psk_nonce is left empty.

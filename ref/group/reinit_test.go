@@ -143,9 +143,23 @@ func TestReInit(t *testing.T) {
 				_, err := bob.ProposeUpdate(true)
 				wantErr(t, "a proposal after the ReInit", err, "R-12.4.2-25", mlserr.ErrInvalidInput)
 			})
+			// [R-12.4.2-25] before [R-12.4.2-5]: a PreSharedKey proposal
+			// naming a PSK bob lacks is refused because the group is
+			// closed, whatever the PSK (see canSend).
+			unknown := ExternalPSKID([]byte("a PSK nobody holds"))
+			unchanged(t, bob, func() {
+				_, err := bob.ProposePSK(unknown, true)
+				wantErr(t, "a PSK proposal naming an unknown PSK after the ReInit", err, "R-12.4.2-25", mlserr.ErrInvalidInput)
+			})
 			// What a member sends anyway in the closed epoch is refused.
 			rogue := bob.clone()
 			rogue.reinit = nil
+			// In the group as if open, the same proposal is refused for
+			// the unknown PSK.
+			unchanged(t, rogue, func() {
+				_, err := rogue.ProposePSK(unknown, true)
+				wantErr(t, "a PSK proposal naming an unknown PSK", err, "R-12.4.2-5", mlserr.ErrInvalidInput)
+			})
 			app, err := rogue.SendApplication([]byte("rogue"), nil, 0)
 			if err != nil {
 				t.Fatal(err)
@@ -154,7 +168,13 @@ func TestReInit(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, m := range []*MLSMessage{app, prop} {
+			withNonce := unknown.Clone()
+			withNonce.PSKNonce = bytes.Repeat([]byte{1}, rogue.suite.Nh())
+			pskProp, err := rogue.Propose(&Proposal{ProposalType: ProposalTypePSK, PreSharedKey: &PreSharedKey{PSK: withNonce}}, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range []*MLSMessage{app, prop, pskProp} {
 				unchanged(t, carol, func() {
 					_, err := carol.Process(m)
 					wantErr(t, "a message received after the ReInit", err, "R-12.4.2-25", mlserr.ErrInvalidInput)
