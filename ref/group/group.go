@@ -63,6 +63,10 @@ type Config struct {
 	// creator and all of them, or if the group's suite is not in the
 	// list: see CheckBestOption. Nil skips that downgrade check.
 	CipherSuitePreference []ciphersuite.ID
+	// MemberOf reports whether this client is already a member of a group
+	// with the given group_id (Section 12.4.3): a Welcome into such a
+	// group is refused. Nil means no other group.
+	MemberOf func(groupID []byte) bool
 }
 
 func (c *Config) limits() schedule.Limits {

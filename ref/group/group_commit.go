@@ -101,10 +101,13 @@ func (g *Group) Commit(opts *CommitOptions) (*PendingCommit, error) {
 	}
 	me := g.priv.Leaf()
 	self := framing.MemberSender(uint32(me))
-	// [R-12.4.1-2]
+	// [R-12.4.1-2] [R-12.4-3] every proposal received in the epoch, by
+	// reference, but those preferredPending leaves out; a received
+	// proposal that makes the list invalid is not dropped silently: the
+	// Commit is refused and the application decides.
 	var list []committedProposal
 	var refs []ProposalOrRef
-	for _, pp := range g.preferredPending(self, opts.Removes) {
+	for _, pp := range g.preferredPending(self, opts) {
 		list = append(list, committedProposal{proposal: pp.proposal, sender: pp.sender, ref: pp.ref})
 		refs = append(refs, ProposalOrRef{Type: ProposalOrRefReference, Reference: bytes.Clone(pp.ref)})
 	}
@@ -239,6 +242,11 @@ func (g *Group) Commit(opts *CommitOptions) (*PendingCommit, error) {
 	if next.interim, err = schedule.InterimTranscriptHash(g.suite, next.ctx.ConfirmedTranscriptHash, ac.Auth.ConfirmationTag); err != nil {
 		return nil, err
 	}
+	// [R-14-3] the new epoch is staged on next and held by the
+	// PendingCommit until MergePendingCommit adopts it: creating the
+	// Commit leaves g's epoch, tree, secrets and pending proposals as they
+	// were. Only a PrivateMessage's handshake generation is consumed
+	// below, since a key and nonce must never be used twice.
 	pc := &PendingCommit{epoch: g.ctx.Epoch, next: next}
 
 	// [R-12.4.1-11] [R-12.4.1-12] [R-12.4.1-13] [R-12.4.1-15]
@@ -307,8 +315,11 @@ func (g *Group) Commit(opts *CommitOptions) (*PendingCommit, error) {
 // supersedes, and, where several Updates and Removes apply to one leaf,
 // only the first Remove, or the most recent Update when no Remove does.
 // A leaf that removes (the Commit's by-value Removes) takes no pending
-// Update or Remove.
-func (g *Group) preferredPending(self framing.Sender, removes []uint32) []*pendingProposal {
+// Update or Remove. A received ReInit is left out when the Commit covers
+// anything else, by value or by reference (it can be sent again in a later
+// epoch), and only the first of several is taken.
+func (g *Group) preferredPending(self framing.Sender, opts *CommitOptions) []*pendingProposal {
+	removes := opts.Removes
 	removed := map[uint32]bool{}
 	for _, r := range removes {
 		removed[r] = true
@@ -346,7 +357,20 @@ func (g *Group) preferredPending(self framing.Sender, removes []uint32) []*pendi
 		}
 		out = append(out, pp)
 	}
-	return out
+	// [R-12.2-13] the other proposals first: a ReInit with them would
+	// make the list invalid ([R-12.2-12]).
+	others := len(opts.Adds)+len(opts.Removes)+len(opts.PSKs)+len(opts.Custom) > 0 || opts.ReInit != nil
+	for _, pp := range out {
+		others = others || pp.proposal.ProposalType != ProposalTypeReInit
+	}
+	reinits := 0
+	return slices.DeleteFunc(out, func(pp *pendingProposal) bool {
+		if pp.proposal.ProposalType != ProposalTypeReInit {
+			return false
+		}
+		reinits++
+		return others || reinits > 1
+	})
 }
 
 // keySchedule runs the key schedule of the epoch g.ctx describes from the

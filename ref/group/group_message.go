@@ -112,6 +112,9 @@ func (g *Group) Process(m *MLSMessage) (*Received, error) {
 		if ac.Content.Sender.LeafIndex == uint32(g.priv.Leaf()) {
 			return nil, mlserr.New("", mlserr.ErrInvalidInput, "an application message of this member's own (RFC 9420, Section 15)")
 		}
+		// [R-9.2-3] the staged secret tree, in which the key and nonce of
+		// the generation just used and the secrets before them are
+		// deleted, replaces the one that still held them.
 		g.secretTree = st
 		return &Received{ContentType: framing.ContentTypeApplication, Sender: ac.Content.Sender, Epoch: ac.Content.Epoch,
 			AuthenticatedData: bytes.Clone(ac.Content.AuthenticatedData), ApplicationData: bytes.Clone(ac.Content.ApplicationData)}, nil
@@ -251,7 +254,10 @@ func (g *Group) SendApplication(data, authenticatedData []byte, padding int) (*M
 	if g.reinit != nil {
 		return nil, errReInitClosed()
 	}
-	// [R-12.4-1]
+	// [R-12.4-1] [R-15.2-2] pending proposals change the group: they are
+	// committed, and the new epoch applied, before application data is
+	// encrypted again. A received Commit's epoch is applied by Process
+	// before it returns.
 	if len(g.pending) > 0 {
 		return nil, mlserr.New("R-12.4-1", mlserr.ErrInvalidInput, "%d proposals of this epoch are pending: commit them before sending application data", len(g.pending))
 	}

@@ -297,7 +297,8 @@ func TestGroupRejectsLeaveStateUnchanged(t *testing.T) {
 		})
 	}
 
-	// A replayed application message is rejected, and the state kept.
+	// A replayed application message is rejected, since its key was
+	// consumed and deleted (R-9.2-3), and the state kept.
 	m, err := alice.SendApplication([]byte("once"), nil, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -389,5 +390,46 @@ func TestJoinRejects(t *testing.T) {
 	wel.EncryptedGroupInfo[0] ^= 1
 	if _, err := JoinGroup(&wel, bkp, bpriv, ag.Tree(), testConfig("b")); err == nil {
 		t.Fatal("tampered Welcome accepted")
+	}
+}
+
+// TestJoinRefusesKnownGroupID checks that a joiner refuses a Welcome into a
+// group whose group_id is that of a group it is already in (RFC 9420,
+// Section 12.4.3, R-12.4.3-3), and joins when it is in other groups only.
+func TestJoinRefusesKnownGroupID(t *testing.T) {
+	s := mustSuite(t, testSuite)
+	akp, apriv := newKP(t, s, "alice")
+	alice, err := NewGroup([]byte("known id"), akp, apriv, nil, testConfig("alice"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bkp, bpriv := newKP(t, s, "bob")
+	pc := pskCommit(t, alice, &CommitOptions{Adds: []*KeyPackage{bkp}})
+	var asked [][]byte
+	in := func(ids ...string) func([]byte) bool {
+		return func(id []byte) bool {
+			asked = append(asked, id)
+			for _, x := range ids {
+				if x == string(id) {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	cfg := testConfig("bob")
+	cfg.MemberOf = in("other", "known id")
+	if _, err := JoinGroup(pc.Welcome, bkp, bpriv, nil, cfg); !errors.Is(err, mlserr.ErrInvalidWelcome) || mlserr.RequirementOf(err) != "R-12.4.3-3" {
+		t.Fatalf("err = %v, want R-12.4.3-3", err)
+	}
+	cfg = testConfig("bob")
+	cfg.MemberOf = in("other")
+	bob, err := JoinGroup(pc.Welcome, bkp, bpriv, nil, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	agree(t, []*member{{"alice", alice}, {"bob", bob}})
+	if len(asked) != 2 || string(asked[0]) != "known id" {
+		t.Fatalf("MemberOf was asked about %q", asked)
 	}
 }

@@ -39,6 +39,10 @@ func joinGroup(wel *Welcome, kp *KeyPackage, priv *KeyPackagePrivate, ratchetTre
 		return nil, err
 	}
 	gi := ow.GroupInfo
+	// [R-12.4.3-3]
+	if cfg.MemberOf != nil && cfg.MemberOf(bytes.Clone(gi.GroupContext.GroupID)) {
+		return nil, mlserr.New("R-12.4.3-3", mlserr.ErrInvalidWelcome, "this client is already a member of a group with group_id %x", gi.GroupContext.GroupID)
+	}
 	t := ratchetTree
 	if t == nil {
 		if t, err = gi.RatchetTree(); err != nil {

@@ -194,7 +194,7 @@ func (kp *KeyPackage) VerifySignature() error {
 	if err != nil {
 		return err
 	}
-	// [R-10.1-5]
+	// [R-10.1-5] [R-10-5]
 	if err := suite.VerifyWithLabel(kp.LeafNode.SignatureKey, ciphersuite.LabelKeyPackageTBS, tbs, kp.Signature); err != nil {
 		return mlserr.Wrap("R-10.1-5", mlserr.ErrInvalidSignature, err, "KeyPackage signature does not verify with leaf_node.signature_key; such a KeyPackage is malformed (RFC 9420, Section 10)")
 	}

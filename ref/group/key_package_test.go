@@ -1,7 +1,9 @@
 package group
 
 import (
+	"bytes"
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/mlsref/mlsref/internal/seeded"
@@ -63,5 +65,43 @@ func TestKeyPackageUnknownSuite(t *testing.T) {
 	}
 	if err := kp.Sign(c.sigPriv); !errors.Is(err, mlserr.ErrUnsupported) {
 		t.Errorf("Sign: err = %v, want ErrUnsupported", err)
+	}
+}
+
+// TestCommitValidatesDownloadedKeyPackage checks that a member validates a
+// KeyPackage it downloaded before its Commit adds the client (RFC 9420,
+// Section 10.1, R-10.1-1): a KeyPackage whose signature does not verify is
+// malformed (R-10-5, R-10.1-5) and one of another suite does not match the
+// group (R-10.1-3); each Commit is refused and the state is unchanged.
+func TestCommitValidatesDownloadedKeyPackage(t *testing.T) {
+	s := mustSuite(t, testSuite)
+	ms := newTestGroup(t, testSuite, "alice", "bob")
+	alice := ms[0].g
+	other := mustSuite(t, ciphersuite.MLS_128_DHKEMP256_AES128GCM_SHA256_P256)
+	for _, tc := range []struct {
+		name string
+		kp   func() *KeyPackage
+		want string
+	}{
+		{"a forged signature", func() *KeyPackage {
+			kp, _ := newKP(t, s, "carol")
+			kp.Signature[0] ^= 1
+			return kp
+		}, "R-10.1-5"},
+		{"another cipher suite", func() *KeyPackage {
+			kp, _ := newKP(t, other, "carol")
+			return kp
+		}, "R-10.1-3"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := state(t, alice)
+			_, err := alice.Commit(&CommitOptions{Adds: []*KeyPackage{tc.kp()}})
+			if mlserr.RequirementOf(err) != "R-12.2-3" || !slices.Contains(mlserr.Requirements(err), tc.want) {
+				t.Fatalf("err = %v (%v), want R-12.2-3 and %s", err, mlserr.Requirements(err), tc.want)
+			}
+			if !bytes.Equal(before, state(t, alice)) {
+				t.Fatal("the refused Commit changed the state")
+			}
+		})
 	}
 }

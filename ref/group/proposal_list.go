@@ -54,7 +54,9 @@ func (g *Group) validateProposalList(list []committedProposal, committer treemat
 		p := cp.proposal
 		switch p.ProposalType {
 		case ProposalTypeAdd:
-			// [R-12.2-3] [R-10.1-2]
+			// [R-12.2-3] [R-10.1-2] and, for the committer's own Adds of
+			// KeyPackages it downloaded, checked before the Commit is
+			// sent: [R-10.1-1]
 			if err := ValidateKeyPackage(&p.Add.KeyPackage, &KeyPackageValidation{Group: *g.params(), Version: g.ctx.Version}); err != nil {
 				return mlserr.Wrap("R-12.2-3", mlserr.ErrInvalidProposal, err, "proposal %d: the Add's KeyPackage is not valid", i)
 			}

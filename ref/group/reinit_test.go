@@ -362,3 +362,63 @@ func TestReInitRejects(t *testing.T) {
 		t.Fatalf("bob, up to date, joins: %v", err)
 	}
 }
+
+// TestReInitDeferred checks that a committer holding a received ReInit and
+// other proposals commits the others and leaves the ReInit for a later
+// epoch (RFC 9420, Section 12.2, R-12.2-13), and commits it once it is the
+// only one.
+func TestReInitDeferred(t *testing.T) {
+	ms := newTestGroup(t, testSuite, "alice", "bob", "carol")
+	alice, bob, carol := ms[0].g, ms[1].g, ms[2].g
+	ri := &ReInit{GroupID: []byte("deferred"), Version: MLS10, CipherSuite: alice.Suite().ID(), Extensions: extension.List{}}
+	commitOf := func(pc *PendingCommit) *Commit {
+		t.Helper()
+		c, err := DecodeCommit(pc.Message.PublicMessage.Content.Commit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	proposeReInit := func() {
+		t.Helper()
+		m, err := bob.Propose(&Proposal{ProposalType: ProposalTypeReInit, ReInit: ri}, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		deliver(t, m, alice, carol)
+	}
+
+	// A received ReInit and an Update: the Update only.
+	proposeReInit()
+	m, err := carol.ProposeUpdate(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deliver(t, m, alice, bob)
+	pc := pskCommit(t, alice, &CommitOptions{PublicMessage: true}, bob, carol)
+	if c := commitOf(pc); len(c.Proposals) != 1 || alice.PendingReInit() != nil {
+		t.Fatalf("the Commit covers %d proposals, closed: %v; want the Update alone", len(c.Proposals), alice.PendingReInit() != nil)
+	}
+
+	// A received ReInit and an Add by value: the Add only.
+	proposeReInit()
+	dkp, _ := newKP(t, alice.Suite(), "dave")
+	pc = pskCommit(t, alice, &CommitOptions{PublicMessage: true, Adds: []*KeyPackage{dkp}}, bob, carol)
+	if c := commitOf(pc); len(c.Proposals) != 1 || c.Proposals[0].Type != ProposalOrRefProposal || alice.PendingReInit() != nil {
+		t.Fatalf("the Commit covers %+v; want the Add alone", c.Proposals)
+	}
+
+	// The ReInit alone, proposed twice: one of them is committed.
+	proposeReInit()
+	proposeReInit2 := *ri
+	proposeReInit2.GroupID = []byte("deferred 2")
+	m, err = carol.Propose(&Proposal{ProposalType: ProposalTypeReInit, ReInit: &proposeReInit2}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deliver(t, m, alice, bob)
+	pc = pskCommit(t, alice, &CommitOptions{PublicMessage: true}, bob, carol)
+	if c := commitOf(pc); len(c.Proposals) != 1 || alice.PendingReInit() == nil || string(alice.PendingReInit().GroupID) != "deferred" {
+		t.Fatalf("the Commit covers %d proposals; want the first ReInit, which closes the group", len(c.Proposals))
+	}
+}
