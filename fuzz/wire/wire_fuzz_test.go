@@ -2,52 +2,16 @@ package wire
 
 import (
 	"bytes"
-	"errors"
-	"strings"
 	"testing"
 
 	"github.com/mlsref/mlsref/fuzz/internal/fixture"
-	"github.com/mlsref/mlsref/ref/mlserr"
+	"github.com/mlsref/mlsref/fuzz/internal/fuzzutil"
 )
-
-// classes are the error classes of ref/mlserr.
-var classes = []error{
-	mlserr.ErrMalformed, mlserr.ErrInvalidSignature, mlserr.ErrInvalidMembershipTag,
-	mlserr.ErrInvalidConfirmationTag, mlserr.ErrDecryption, mlserr.ErrGeneration,
-	mlserr.ErrEpoch, mlserr.ErrInvalidTree, mlserr.ErrInvalidCredential,
-	mlserr.ErrInvalidProposal, mlserr.ErrInvalidCommit, mlserr.ErrInvalidWelcome,
-	mlserr.ErrInvalidKeyPackage, mlserr.ErrUnsupported, mlserr.ErrInvalidInput,
-}
-
-// CheckError fails t unless err is what mlsref promises for bad input: an
-// *mlserr.Error of one of the classes, reading "mls: ...", and, when
-// fromPeer, naming the rule it enforces: a requirement ID, or the RFC
-// section in its message.
-func checkError(t *testing.T, what string, data []byte, err error, fromPeer bool) {
-	t.Helper()
-	var me *mlserr.Error
-	if !errors.As(err, &me) {
-		t.Fatalf("%s: %x: error %v (%T) is not an *mlserr.Error", what, data, err, err)
-	}
-	known := false
-	for _, c := range classes {
-		known = known || me.Class == c
-	}
-	if !known {
-		t.Fatalf("%s: %x: error %v has class %v, not one of mlserr's", what, data, err, me.Class)
-	}
-	if !errors.Is(err, me.Class) || !strings.HasPrefix(err.Error(), "mls: ") {
-		t.Fatalf("%s: %x: error %q does not read mls: or does not match its class", what, data, err)
-	}
-	if fromPeer && len(mlserr.Requirements(err)) == 0 && !strings.Contains(err.Error(), "RFC 9420") {
-		t.Fatalf("%s: %x: error %q names neither a requirement nor a section of RFC 9420", what, data, err)
-	}
-}
 
 // FuzzDecode decodes data with the decoder kinds[kind % len(kinds)] (every
 // struct of RFC 9420 that mlsref decodes from a peer, and mlsref's own
 // serialized states). A decoder must not panic; when it fails, its error
-// must satisfy checkError; when it succeeds, the value must encode again to
+// must satisfy fuzzutil.CheckError; when it succeeds, the value must encode again to
 // exactly data (decoding is canonical, RFC 9420, Section 2.1 and
 // DESIGN.md), and must not alias data: overwriting the input after
 // decoding must not change the re-encoding.
@@ -64,7 +28,7 @@ func FuzzDecode(f *testing.F) {
 		in := bytes.Clone(data)
 		enc, err := kd.decode(in)
 		if err != nil {
-			checkError(t, kd.name, data, err, !kd.state)
+			fuzzutil.CheckError(t, kd.name, data, err, !kd.state)
 			return
 		}
 		for i := range in {

@@ -1,0 +1,296 @@
+package group
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/mlsref/mlsref/fuzz/internal/fixture"
+	"github.com/mlsref/mlsref/fuzz/internal/fuzzutil"
+	"github.com/mlsref/mlsref/ref/framing"
+	mls "github.com/mlsref/mlsref/ref/group"
+)
+
+func newFixture(f *testing.F) *fixture.Fixture {
+	f.Helper()
+	fx, err := fixture.New()
+	if err != nil {
+		f.Fatal(err)
+	}
+	return fx
+}
+
+func state(t *testing.T, g *mls.Group) []byte {
+	t.Helper()
+	b, err := g.MarshalBinary()
+	if err != nil {
+		t.Fatalf("MarshalBinary: %v", err)
+	}
+	return b
+}
+
+// restoreBob returns bob in epoch 1, checking that his state encodes again
+// to the fixture's bytes, the "before" of every comparison.
+func restoreBob(t *testing.T, fx *fixture.Fixture) *mls.Group {
+	t.Helper()
+	bob, err := fx.RestoreBob()
+	if err != nil {
+		t.Fatalf("restoring bob: %v", err)
+	}
+	return bob
+}
+
+// process decodes data as an MLSMessage and has g process it. On any
+// error, the error must be an mlserr error naming its rule and g's state
+// must be byte for byte what it was. It returns what Process returned, or
+// nil when data was rejected.
+func process(t *testing.T, g *mls.Group, data []byte) *mls.Received {
+	t.Helper()
+	m, err := mls.DecodeMLSMessage(data)
+	if err != nil {
+		fuzzutil.CheckError(t, "DecodeMLSMessage", data, err, true)
+		return nil
+	}
+	before := state(t, g)
+	epoch := g.Epoch()
+	rcv, err := g.Process(m)
+	if err != nil {
+		fuzzutil.CheckError(t, "Process", data, err, true)
+		if after := state(t, g); !bytes.Equal(before, after) {
+			t.Fatalf("Process rejected the message (%v) but changed the state: %s\ninput %x", err, fuzzutil.Diff(before, after), data)
+		}
+		if g.Epoch() != epoch {
+			t.Fatalf("Process rejected the message (%v) but moved from epoch %d to %d", err, epoch, g.Epoch())
+		}
+		return nil
+	}
+	if rcv == nil {
+		t.Fatalf("Process returned neither a result nor an error\ninput %x", data)
+	}
+	return rcv
+}
+
+// checkAccepted checks what bob's Process returned for one of the
+// fixture's valid messages.
+func checkAccepted(t *testing.T, bob *mls.Group, m fixture.Message, rcv *mls.Received) {
+	t.Helper()
+	want := uint64(1)
+	if m.Commit {
+		want = 2
+	}
+	if bob.Epoch() != want {
+		t.Fatalf("%s: bob is in epoch %d after it, want %d", m.Name, bob.Epoch(), want)
+	}
+	if rcv.Epoch != 1 {
+		t.Fatalf("%s: received in epoch %d, want 1", m.Name, rcv.Epoch)
+	}
+	switch rcv.ContentType {
+	case framing.ContentTypeApplication:
+		if !bytes.Equal(rcv.ApplicationData, []byte("hello bob")) || !bytes.Equal(rcv.AuthenticatedData, []byte("app ad")) {
+			t.Fatalf("%s: application data %q, authenticated data %q", m.Name, rcv.ApplicationData, rcv.AuthenticatedData)
+		}
+	case framing.ContentTypeProposal:
+		if rcv.Proposal == nil {
+			t.Fatalf("%s: a proposal without its Proposal", m.Name)
+		}
+	}
+	if m.Commit != (rcv.ContentType == framing.ContentTypeCommit) {
+		t.Fatalf("%s: content type %v", m.Name, rcv.ContentType)
+	}
+}
+
+// FuzzProcess feeds arbitrary bytes, as an MLSMessage, to bob's Process in
+// epoch 1 (RFC 9420, Sections 6, 12 and 15). Properties: no panic; every
+// error (decoding or processing) is an mlserr error naming its rule;
+// rejection leaves bob's MarshalBinary byte-identical; and only the
+// fixture's own messages from alice are accepted (anything else accepted
+// would be a forgery, since every octet of a framed message is covered by
+// a signature, a membership tag or an AEAD), each with the result it
+// should have.
+func FuzzProcess(f *testing.F) {
+	fx := newFixture(f)
+	for _, m := range fx.Messages {
+		f.Add(m.Bytes)
+	}
+	f.Add(fx.KeyPackage)
+	f.Add([]byte{})
+	f.Add([]byte{0, 1, 0, 1})
+	f.Add([]byte{0, 1, 0, 2, 0})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		bob := restoreBob(t, fx)
+		rcv := process(t, bob, data)
+		if rcv == nil {
+			return
+		}
+		for _, m := range fx.Messages {
+			if bytes.Equal(m.Bytes, data) {
+				checkAccepted(t, bob, m, rcv)
+				return
+			}
+		}
+		t.Fatalf("bob accepted a message alice never sent (%v from %v)\ninput %x", rcv.ContentType, rcv.Sender, data)
+	})
+}
+
+// mutationSeeds are scripts for fuzzutil.Mutate: none, and single edits in
+// the header, the middle and the end of a message of n octets.
+func mutationSeeds(n int) [][]byte {
+	cat := func(ops ...[]byte) []byte { return bytes.Join(ops, nil) }
+	return [][]byte{
+		nil,
+		fuzzutil.Op(0, 3, 0x01),
+		fuzzutil.Op(0, n/2, 0x80),
+		fuzzutil.Op(0, n-1, 0xff),
+		fuzzutil.Op(2, n/3, 0),
+		fuzzutil.Op(1, n, 0),
+		cat(fuzzutil.Op(3, 8, 0), fuzzutil.Op(0, n-2, 1)),
+	}
+}
+
+// FuzzProcessMutated feeds bob, in epoch 1, one of alice's valid messages
+// (Commits with and without a path, public and private, a Remove, an Add,
+// an external Commit, an application message, proposals) changed by a
+// mutation script (fuzzutil.Mutate: xor, insert, delete, set at
+// fuzzer-chosen positions), so the fuzzer explores near-valid inputs.
+// Properties: no panic; errors are mlserr errors naming their rule and
+// leave bob's state byte-identical; when the mutated bytes equal the
+// original, the message is accepted with its expected result (epoch,
+// content type, application data); when they differ, the message is
+// rejected: every octet of an MLSMessage carrying a PublicMessage or
+// PrivateMessage is authenticated and decoding is canonical, so no
+// change is harmless.
+func FuzzProcessMutated(f *testing.F) {
+	fx := newFixture(f)
+	for i, m := range fx.Messages {
+		for _, s := range mutationSeeds(len(m.Bytes)) {
+			f.Add(uint8(i), s)
+		}
+	}
+	f.Fuzz(func(t *testing.T, which uint8, script []byte) {
+		m := fx.Messages[int(which)%len(fx.Messages)]
+		data := fuzzutil.Mutate(m.Bytes, script)
+		bob := restoreBob(t, fx)
+		rcv := process(t, bob, data)
+		same := bytes.Equal(data, m.Bytes)
+		switch {
+		case same && rcv == nil:
+			t.Fatalf("%s: bob rejects alice's valid message", m.Name)
+		case same:
+			checkAccepted(t, bob, m, rcv)
+		case rcv != nil:
+			t.Fatalf("%s: bob accepted a mutated message (%v from %v, now epoch %d)\nmutated  %x\noriginal %x", m.Name, rcv.ContentType, rcv.Sender, bob.Epoch(), data, m.Bytes)
+		}
+	})
+}
+
+// FuzzJoinWelcome has dave join from the fixture's Welcome (which adds
+// dave and eve) changed by a mutation script (RFC 9420, Section
+// 12.4.3.1). Properties: no panic; errors are mlserr errors naming their
+// rule; and when JoinGroup succeeds, dave's state is byte for byte the
+// one the unchanged Welcome gives (a change to eve's entry is harmless
+// to dave; any other must be refused).
+func FuzzJoinWelcome(f *testing.F) {
+	fx := newFixture(f)
+	for _, s := range mutationSeeds(len(fx.Welcome)) {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, script []byte) {
+		data := fuzzutil.Mutate(fx.Welcome, script)
+		dave, err := fx.JoinDave(data)
+		if err != nil {
+			fuzzutil.CheckError(t, "JoinGroup", data, err, true)
+			if bytes.Equal(data, fx.Welcome) {
+				t.Fatalf("dave cannot join from the valid Welcome: %v", err)
+			}
+			return
+		}
+		if got := state(t, dave); !bytes.Equal(got, fx.DaveState) {
+			t.Fatalf("dave joined from a changed Welcome into another state: %s\nmutated  %x\noriginal %x", fuzzutil.Diff(fx.DaveState, got), data, fx.Welcome)
+		}
+	})
+}
+
+// FuzzJoinExternal has frank join by external Commit from alice's
+// GroupInfo changed by a mutation script (RFC 9420, Section 12.4.3.2).
+// Properties: no panic; errors are mlserr errors naming their rule; and
+// when JoinExternal succeeds, frank's state and his Commit are byte for
+// byte those the unchanged GroupInfo gives (the GroupInfo is signed, so in
+// practice any change must be refused).
+func FuzzJoinExternal(f *testing.F) {
+	fx := newFixture(f)
+	for _, s := range mutationSeeds(len(fx.GroupInfo)) {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, script []byte) {
+		data := fuzzutil.Mutate(fx.GroupInfo, script)
+		frank, commit, err := fx.JoinFrank(data)
+		if err != nil {
+			fuzzutil.CheckError(t, "JoinExternal", data, err, true)
+			if bytes.Equal(data, fx.GroupInfo) {
+				t.Fatalf("frank cannot join from the valid GroupInfo: %v", err)
+			}
+			return
+		}
+		if got := state(t, frank); !bytes.Equal(got, fx.FrankState) {
+			t.Fatalf("frank joined from a changed GroupInfo into another state: %s\nmutated  %x\noriginal %x", fuzzutil.Diff(fx.FrankState, got), data, fx.GroupInfo)
+		}
+		b, err := commit.Marshal()
+		if err != nil || !bytes.Equal(b, fx.FrankCommit) {
+			t.Fatalf("frank's external Commit from a changed GroupInfo differs (%v)\nmutated %x", err, data)
+		}
+	})
+}
+
+// FuzzUnmarshalGroup restores a group from a state of the fixture (bob in
+// epoch 1, dave and frank in epoch 2) changed by a mutation script, then
+// drives it (RFC 9420, Sections 8, 9, 12 and 15). Properties: no panic;
+// UnmarshalGroup's errors are mlserr errors; a state it accepts encodes
+// again to exactly the mutated bytes; and the restored group then
+// processes one of alice's messages, commits, sends an application message
+// and exports a GroupInfo without panicking, each failure being an mlserr
+// error that leaves the state byte-identical.
+func FuzzUnmarshalGroup(f *testing.F) {
+	fx := newFixture(f)
+	states := [][]byte{fx.BobState, fx.DaveState, fx.FrankState}
+	for i, st := range states {
+		for j, s := range mutationSeeds(len(st)) {
+			f.Add(uint8(i), s, uint8(j))
+		}
+	}
+	f.Fuzz(func(t *testing.T, which uint8, script []byte, msg uint8) {
+		data := fuzzutil.Mutate(states[int(which)%len(states)], script)
+		g, err := mls.UnmarshalGroup(data, fixture.Config("restored"))
+		if err != nil {
+			fuzzutil.CheckError(t, "UnmarshalGroup", data, err, false)
+			return
+		}
+		if got := state(t, g); !bytes.Equal(got, data) {
+			t.Fatalf("UnmarshalGroup accepted a state that encodes again differently: %s", fuzzutil.Diff(data, got))
+		}
+		process(t, g, fx.Messages[int(msg)%len(fx.Messages)].Bytes)
+		unchangedOnError(t, g, "Commit", func() error {
+			_, err := g.Commit(&mls.CommitOptions{ForcePath: msg%2 == 0, PublicMessage: msg%3 == 0})
+			return err
+		})
+		unchangedOnError(t, g, "SendApplication", func() error {
+			_, err := g.SendApplication([]byte("x"), nil, 0)
+			return err
+		})
+		unchangedOnError(t, g, "ExportGroupInfo", func() error {
+			_, err := g.ExportGroupInfo(mls.GroupInfoOptions{ExternalPub: true, RatchetTree: true})
+			return err
+		})
+	})
+}
+
+// unchangedOnError runs op on g and, if it fails, checks the error and
+// that g's state did not change.
+func unchangedOnError(t *testing.T, g *mls.Group, what string, op func() error) {
+	t.Helper()
+	before := state(t, g)
+	if err := op(); err != nil {
+		fuzzutil.CheckError(t, what, nil, err, false)
+		if after := state(t, g); !bytes.Equal(before, after) {
+			t.Fatalf("%s failed (%v) but changed the state: %s", what, err, fuzzutil.Diff(before, after))
+		}
+	}
+}
