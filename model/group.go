@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/mlsref/mlsref/ref/mlserr"
 )
@@ -15,9 +16,13 @@ type World struct {
 	Limits Limits
 	// PSKs are the psk_ids of the external PSKs every client holds (RFC
 	// 9420, Section 8.4); set it before CreateGroup.
-	PSKs   map[string]bool
-	kps    []KeyPackage
-	groups map[string]*Group
+	PSKs map[string]bool
+	// ExternalTypes are the application-defined proposal types whose
+	// specification lets external senders send them (Sections 12.1.8 and
+	// 13.1); set it before CreateGroup.
+	ExternalTypes map[ProposalType]bool
+	kps           []KeyPackage
+	groups        map[string]*Group
 }
 
 // NewWorld returns an empty world whose members apply lim (RFC 9420,
@@ -41,15 +46,29 @@ func (w *World) Group(id string) *Group { return w.groups[id] }
 // Sections 8.1 and 12.4): the shape of the ratchet tree, the members the
 // Commit that opened the epoch added, the Commit that closed it, the
 // number of external senders its GroupContext lists (Section 12.1.8.1),
-// and whether the Commit that opened it covered a ReInit, which closes the
-// group (Section 12.4.2).
+// its required_capabilities (Section 11.1, nil for none), the capabilities
+// each member's LeafNode lists (Section 7.2), and whether the Commit that
+// opened it covered a ReInit, which closes the group (Section 12.4.2).
 type EpochState struct {
 	Epoch           uint64
 	Tree            *Tree
 	Added           []Member
 	Commit          *Commit
 	ExternalSenders int
+	Required        *Capabilities
+	Caps            map[ClientID]Capabilities
 	ReInit          bool
+}
+
+// next returns the state of the epoch after st before the Commit's
+// changes: the GroupContext's extensions and the members' capabilities
+// carry over (RFC 9420, Section 12.4).
+func (st *EpochState) next(t *Tree) *EpochState {
+	caps := make(map[ClientID]Capabilities, len(st.Caps))
+	for _, m := range t.Roster() {
+		caps[m.Client] = st.Caps[m.Client]
+	}
+	return &EpochState{Epoch: st.Epoch + 1, Tree: t, ExternalSenders: st.ExternalSenders, Required: st.Required, Caps: caps}
 }
 
 // SentProposal is a proposal sent by reference in some epoch (RFC 9420,
@@ -71,8 +90,12 @@ type View struct {
 	Joined  uint64
 	Pending []Ref
 	Removed bool
-	windows map[windowKey]*Window
-	sent    map[sendKey]uint32
+	// Registers are the application-defined proposal types the client's
+	// application registered (Section 13.1): in the model, those its
+	// KeyPackage lists as supported.
+	Registers []ProposalType
+	windows   map[windowKey]*Window
+	sent      map[sendKey]uint32
 }
 
 type windowKey struct {
@@ -93,11 +116,16 @@ type Group struct {
 	ID        string
 	limits    Limits
 	psks      map[string]bool
+	extTypes  map[ProposalType]bool
 	epochs    []*EpochState
 	views     map[ClientID]*View
 	proposals map[Ref]*SentProposal
 	nextRef   Ref
 	serial    int
+	// branchOf is the group this one was branched from, at branchEpoch
+	// (Section 11.3).
+	branchOf    *Group
+	branchEpoch uint64
 }
 
 // CreateGroup records that client creator created group id from kp, alone
@@ -116,15 +144,21 @@ func (w *World) CreateGroup(id string, creator ClientID, kp KeyPackage) (*Group,
 	if !v.Accept() {
 		return nil, v
 	}
-	g := &Group{ID: id, limits: w.Limits, psks: w.PSKs, views: map[ClientID]*View{}, proposals: map[Ref]*SentProposal{}}
-	g.epochs = []*EpochState{{Epoch: 0, Tree: NewTree(creator), Added: []Member{{Leaf: 0, Client: creator}}}}
-	g.views[creator] = newView(creator, 0, 0)
+	g := &Group{ID: id, limits: w.Limits, psks: w.PSKs, extTypes: w.ExternalTypes, views: map[ClientID]*View{}, proposals: map[Ref]*SentProposal{}}
+	g.epochs = []*EpochState{{Epoch: 0, Tree: NewTree(creator), Added: []Member{{Leaf: 0, Client: creator}}, Caps: map[ClientID]Capabilities{creator: kp.Caps}}}
+	g.views[creator] = newView(creator, 0, 0, kp)
 	w.groups[id] = g
 	return g, v
 }
 
-func newView(c ClientID, leaf uint32, epoch uint64) *View {
-	return &View{Client: c, Leaf: leaf, Epoch: epoch, Joined: epoch, windows: map[windowKey]*Window{}, sent: map[sendKey]uint32{}}
+func newView(c ClientID, leaf uint32, epoch uint64, kp KeyPackage) *View {
+	var reg []ProposalType
+	for _, t := range kp.Caps.Proposals {
+		if custom(t) && !IsGREASE(uint16(t)) {
+			reg = append(reg, t)
+		}
+	}
+	return &View{Client: c, Leaf: leaf, Epoch: epoch, Joined: epoch, Registers: reg, windows: map[windowKey]*Window{}, sent: map[sendKey]uint32{}}
 }
 
 // Epoch returns the group's current canonical epoch (RFC 9420, Section
@@ -321,11 +355,23 @@ func (g *Group) Propose(c ClientID, p Proposal, public bool) (*Message, Verdict)
 		v.add("", mlserr.ErrInvalidInput, "12.1.1", "the model sends only valid proposals by reference")
 		return nil, v
 	}
+	// mlsref's order, pinned (ref/group 1b71918): a group closed by a
+	// ReInit refuses to send anything (R-12.4.2-25) before a PSK's
+	// availability is considered (R-12.4.2-5: it matters only for a
+	// proposal that could be sent at all); then the PSK's usage and
+	// availability; then the checks of Sections 13.2 and 13.5.
+	if g.closedCheck(view, &v); !v.Accept() {
+		return nil, v
+	}
+	if p.Type == PreSharedKey && isBranchPSK(p.PSK) {
+		v.add("R-12.1.4-2", mlserr.ErrInvalidProposal, "11.3", "a branch PSK outside a subgroup branching")
+		return nil, v
+	}
 	if p.Type == PreSharedKey && !g.holds(view, p.PSK) {
 		v.add("R-12.4.2-5", mlserr.ErrInvalidInput, "12.1.4", fmt.Sprintf("the proposer does not hold the PSK %q", p.PSK))
+		return nil, v
 	}
-	g.closedCheck(view, &v)
-	if !v.Accept() {
+	if g.checkOwnProposal(view, p, &v); !v.Accept() {
 		return nil, v
 	}
 	p.Sender = view.Leaf
@@ -343,11 +389,17 @@ func (g *Group) Propose(c ClientID, p Proposal, public bool) (*Message, Verdict)
 // ProposeExternal records that the external sender at index of the
 // group's external_senders extension sends p, for the group's current
 // epoch, as a PublicMessage (RFC 9420, Section 12.1.8); the sender refuses
-// a type external senders may not send. With crafted set the proposal is
-// built by hand, bypassing that refusal, for the receivers to refuse.
+// a default type external senders may not send; whether the receivers
+// take an application-defined type from an external sender depends on
+// their application. With crafted set the proposal is built by hand,
+// bypassing that refusal, for the receivers to refuse.
 func (g *Group) ProposeExternal(index uint32, p Proposal, crafted bool) (*Message, Verdict) {
 	var v Verdict
-	if !ExternalAllowed(p.Type) && !crafted {
+	if IsGREASE(uint16(p.Type)) {
+		v.add("R-13.5-4", mlserr.ErrInvalidInput, "13.5", fmt.Sprintf("a GREASE proposal type 0x%04x", uint16(p.Type)))
+		return nil, v
+	}
+	if !ExternalAllowed(p.Type) && !custom(p.Type) && !crafted {
 		v.add("R-12.1.8-2", mlserr.ErrInvalidInput, "12.1.8", fmt.Sprintf("an external sender may not send a %v proposal", p.Type))
 		return nil, v
 	}
@@ -389,12 +441,16 @@ func (g *Group) SendApplication(c ClientID) (*Message, Verdict) {
 
 // CommitOptions say what a committer puts in a Commit beyond its pending
 // proposals (RFC 9420, Section 12.4.1): proposals by value (Adds,
-// Removes, then PreSharedKeys naming external PSKs, then a ReInit), a path
+// Removes, then PreSharedKeys naming external PSKs, then proposals of
+// application-defined types, then a ReInit), a path
 // even when none is required, and the wire format.
 type CommitOptions struct {
-	Adds      []KeyPackage
-	Removes   []uint32
-	PSKs      []string
+	Adds    []KeyPackage
+	Removes []uint32
+	PSKs    []string
+	// Custom are proposals of application-defined types (Section 13.1),
+	// after the PSKs.
+	Custom    []Proposal
 	ReInit    bool
 	ForcePath bool
 	Public    bool
@@ -407,7 +463,7 @@ type CommitOptions struct {
 // Updates and Removes apply to one leaf, all but the first Remove, or all
 // but the most recent Update when no Remove applies (Section 12.2); a leaf
 // that o removes by value takes no pending Update or Remove. Then o.Adds,
-// o.Removes, o.PSKs and o.ReInit by value.
+// o.Removes, o.PSKs, o.Custom and o.ReInit by value.
 func (g *Group) CommitEntries(c ClientID, o CommitOptions) []Entry {
 	view := g.views[c]
 	removed := map[uint32]bool{}
@@ -449,6 +505,10 @@ func (g *Group) CommitEntries(c ClientID, o CommitOptions) []Entry {
 	for _, psk := range o.PSKs {
 		entries = append(entries, Entry{Proposal: Proposal{Type: PreSharedKey, Sender: view.Leaf, PSK: psk}})
 	}
+	for _, p := range o.Custom {
+		p.Sender = view.Leaf
+		entries = append(entries, Entry{Proposal: p})
+	}
 	if o.ReInit {
 		entries = append(entries, Entry{Proposal: Proposal{Type: ReInit, Sender: view.Leaf}})
 	}
@@ -467,18 +527,28 @@ func (g *Group) CreateCommit(c ClientID, o CommitOptions) (*Message, Verdict) {
 	if !v.Accept() {
 		return nil, v
 	}
+	// mlsref's order, pinned: a closed group refuses any Commit before
+	// its PSKs are looked up (R-12.4.2-25 before R-12.4.2-5).
+	if g.closedCheck(view, &v); !v.Accept() {
+		return nil, v
+	}
 	for _, psk := range o.PSKs {
-		if !g.holds(view, psk) {
+		switch {
+		case isBranchPSK(psk):
+			// [R-11.3-10], which mlsref checks as R-12.1.4-2.
+			v.add("R-12.1.4-2", mlserr.ErrInvalidProposal, "11.3", "a branch PSK outside a subgroup branching")
+		case !g.holds(view, psk):
 			v.add("R-12.4.2-5", mlserr.ErrInvalidInput, "12.4.2", fmt.Sprintf("the committer does not hold the PSK %q", psk))
 		}
 	}
-	g.closedCheck(view, &v)
 	if !v.Accept() {
 		return nil, v
 	}
 	entries := g.CommitEntries(c, o)
-	t := g.epochs[view.Epoch].Tree
-	if v = ValidateList(t, view.Leaf, entries); !v.Accept() {
+	st := g.epochs[view.Epoch]
+	v = ValidateList(st.Tree, view.Leaf, entries)
+	v.Violations = append(v.Violations, ValidateExtensibility(st, entries, view.Registers).Violations...)
+	if !v.Accept() {
 		return nil, v
 	}
 	g.serial++
@@ -508,6 +578,10 @@ func (g *Group) ExternalCommit(c ClientID, kp KeyPackage, resync *uint32, psks [
 			v.add("R-12.4.2-5", mlserr.ErrInvalidInput, "12.4.2", fmt.Sprintf("the joiner does not hold the PSK %q", p))
 		}
 	}
+	if !kp.Caps.Covers(cur.Required) {
+		// The joiner checks its own new LeafNode (Section 7.3).
+		v.add("R-7.3-7", mlserr.ErrInvalidTree, "7.3", "the joiner's LeafNode lacks the group's required capabilities")
+	}
 	if !v.Accept() {
 		return nil, v
 	}
@@ -525,8 +599,10 @@ func (g *Group) ExternalCommit(c ClientID, kp KeyPackage, resync *uint32, psks [
 	g.serial++
 	commit := &Commit{Group: g.ID, Epoch: cur.Epoch, Committer: leaf, Client: c, Entries: entries, Path: true, External: true, serial: g.serial}
 	cur.Commit = commit
-	g.epochs = append(g.epochs, &EpochState{Epoch: cur.Epoch + 1, Tree: t, ExternalSenders: cur.ExternalSenders})
-	g.views[c] = newView(c, leaf, cur.Epoch+1)
+	next := cur.next(t)
+	next.Caps[c] = kp.Caps
+	g.epochs = append(g.epochs, next)
+	g.views[c] = newView(c, leaf, cur.Epoch+1, kp)
 	return &Message{Kind: CommitMsg, Group: g.ID, Epoch: cur.Epoch, Sender: leaf, Client: c, Public: true, Commit: commit, From: FromNewMember}, v
 }
 
@@ -537,6 +613,13 @@ const ResumptionPSKEpochs = 8
 // ResumptionPSK names the resumption PSK of epoch e of the group, usage
 // application (RFC 9420, Section 8.6), as Proposal.PSK does.
 func ResumptionPSK(e uint64) string { return fmt.Sprintf("resumption@%d", e) }
+
+// BranchPSK names the resumption PSK of epoch e of the group with usage
+// branch (RFC 9420, Section 11.3), as Proposal.PSK does: only the first
+// Commit of a subgroup may use it (R-11.3-10).
+func BranchPSK(e uint64) string { return fmt.Sprintf("branch@%d", e) }
+
+func isBranchPSK(psk string) bool { return strings.HasPrefix(psk, "branch@") }
 
 // holds reports whether the member of view holds the PSK named psk (RFC
 // 9420, Sections 8.4 and 8.6): an external one of the world's, or the
@@ -574,13 +657,17 @@ func (g *Group) Merge(m *Message) (Applied, error) {
 		t.MergePath(c.Committer)
 	}
 	cur.Commit = c
-	next := &EpochState{Epoch: c.Epoch + 1, Tree: t, Added: applied.Added, ExternalSenders: cur.ExternalSenders}
+	next := cur.next(t)
+	next.Added = applied.Added
 	for _, e := range c.Entries {
 		switch e.Proposal.Type {
 		case GroupContextExtensions:
 			next.ExternalSenders = e.Proposal.ExternalSenders
+			next.Required = e.Proposal.Required
 		case ReInit:
 			next.ReInit = true
+		case Add:
+			next.Caps[e.Proposal.KeyPackage.Client] = e.Proposal.KeyPackage.Caps
 		}
 	}
 	g.epochs = append(g.epochs, next)
@@ -598,6 +685,13 @@ func (g *Group) Judge(c ClientID, m *Message) Verdict {
 	}
 	if m.Group != g.ID {
 		v.add("", mlserr.ErrEpoch, "6", "the message is for another group")
+		return v
+	}
+	// A proposal body of an application-defined type has no length
+	// prefix: a member whose application did not register the type cannot
+	// even decode a PublicMessage carrying one (Sections 12.1 and 13.1).
+	if m.Public && g.unregistered(view, m) {
+		v.add("", mlserr.ErrUnsupported, "13.1", "the message carries a proposal type this member's application did not register")
 		return v
 	}
 	epochOK := m.Epoch == view.Epoch
@@ -649,6 +743,10 @@ func (g *Group) Judge(c ClientID, m *Message) Verdict {
 		}
 		v.Violations = append(v.Violations, w.Judge(m.Generation, g.limits).Violations...)
 	}
+	if !m.Public && m.Forged == NotForged && g.unregistered(view, m) {
+		// The same, once decrypted.
+		v.add("", mlserr.ErrUnsupported, "13.1", "the message carries a proposal type this member's application did not register")
+	}
 	switch m.Kind {
 	case Application:
 		if m.Sender == view.Leaf && m.Epoch == view.Epoch {
@@ -659,7 +757,7 @@ func (g *Group) Judge(c ClientID, m *Message) Verdict {
 		if m.From == FromExternal {
 			if n := g.epochs[view.Epoch].ExternalSenders; int(m.Sender) >= n {
 				v.add("R-6.1-3", mlserr.ErrMalformed, "6.1", fmt.Sprintf("external sender %d, but the group lists %d", m.Sender, n))
-			} else if sp != nil && !ExternalAllowed(sp.Proposal.Type) {
+			} else if sp != nil && !ExternalAllowed(sp.Proposal.Type) && !(custom(sp.Proposal.Type) && g.extTypes[sp.Proposal.Type]) {
 				v.add("R-12.1.8-2", mlserr.ErrMalformed, "12.1.8", fmt.Sprintf("an external sender sent a %v proposal", sp.Proposal.Type))
 			}
 			break
@@ -671,6 +769,24 @@ func (g *Group) Judge(c ClientID, m *Message) Verdict {
 		g.judgeCommit(view, m.Commit, &v)
 	}
 	return v
+}
+
+// unregistered reports whether m carries a proposal of an
+// application-defined type that the member of view did not register (RFC
+// 9420, Section 13.1).
+func (g *Group) unregistered(view *View, m *Message) bool {
+	if !g.carriesCustom(m) {
+		return false
+	}
+	if m.Kind == ProposalMsg {
+		return !view.registers(g.proposals[m.Ref].Proposal.Type)
+	}
+	for _, e := range m.Commit.Entries {
+		if e.Ref == 0 && custom(e.Proposal.Type) && !view.registers(e.Proposal.Type) {
+			return true
+		}
+	}
+	return false
 }
 
 // judgeCommit applies the checks of RFC 9420, Section 12.4.2 to a Commit
@@ -705,6 +821,7 @@ func (g *Group) judgeCommit(view *View, c *Commit, v *Verdict) {
 	}
 	lv := ValidateList(g.epochs[view.Epoch].Tree, c.Committer, c.Entries)
 	v.Violations = append(v.Violations, lv.Violations...)
+	v.Violations = append(v.Violations, ValidateExtensibility(g.epochs[view.Epoch], c.Entries, view.Registers).Violations...)
 	if PathRequired(c.Entries) && !c.Path {
 		v.add("R-12.4.2-7", mlserr.ErrInvalidCommit, "12.4.2", "no path, though one is required")
 	}
@@ -824,6 +941,6 @@ func (g *Group) Join(c ClientID, kp KeyPackage, e uint64, src TreeSource) Verdic
 		v.add("", mlserr.ErrInvalidSignature, "12.4.3.1", why)
 		return v
 	}
-	g.views[c] = newView(c, leaf, e)
+	g.views[c] = newView(c, leaf, e, kp)
 	return v
 }

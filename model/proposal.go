@@ -73,14 +73,23 @@ type KeyPackage struct {
 	ID     int
 	Client ClientID
 	Defect Defect
+	// Caps are the non-default capabilities its LeafNode lists (Section
+	// 7.2), GREASE values included.
+	Caps Capabilities
+	// Grease marks a KeyPackage carrying GREASE values in every field
+	// Section 13.5 allows (capabilities and extensions): receivers ignore
+	// them, so it changes nothing.
+	Grease bool
 }
 
 // Proposal is a proposal as the observer knows it (RFC 9420, Section
 // 12.1): its type, the leaf of its sender, the KeyPackage of an Add, the
-// leaf of a Remove, the psk_id of an external PSK (Section 12.1.4) and the
-// number of external senders a GroupContextExtensions sets (Sections 12.1.7
-// and 12.1.8.1). An Update always carries a fresh LeafNode of the sender's
-// own client.
+// leaf of a Remove, the psk_id of an external PSK (Section 12.1.4), what a
+// GroupContextExtensions sets (Sections 11.1, 12.1.7 and 12.1.8.1: the
+// number of external senders, the required_capabilities, and the types of
+// any other extensions), and whether the application refuses the body of a
+// proposal of a type it defines (Section 13.2). An Update always carries a
+// fresh LeafNode of the sender's own client.
 type Proposal struct {
 	Type ProposalType
 	// Sender is the sender's leaf, or its index in external_senders for
@@ -91,6 +100,15 @@ type Proposal struct {
 	Removed         uint32
 	PSK             string
 	ExternalSenders int
+	// Required is the required_capabilities a GroupContextExtensions
+	// sets, nil for none.
+	Required *Capabilities
+	// GroupExtensions are the types of the other extensions a
+	// GroupContextExtensions sets.
+	GroupExtensions []uint16
+	// AppRefuses says that the application's validation of this
+	// application-defined proposal refuses it.
+	AppRefuses bool
 }
 
 func (p Proposal) String() string {
@@ -107,6 +125,9 @@ func (p Proposal) String() string {
 		return fmt.Sprintf("gce(%d external senders by leaf %d)", p.ExternalSenders, p.Sender)
 	case ReInit:
 		return fmt.Sprintf("reinit(by leaf %d)", p.Sender)
+	}
+	if custom(p.Type) {
+		return fmt.Sprintf("%v(by leaf %d, refused %v)", p.Type, p.Sender, p.AppRefuses)
 	}
 	return p.Type.String()
 }
@@ -177,13 +198,15 @@ func (c *Commit) String() string {
 
 // PathRequired reports whether a Commit covering entries must carry a path
 // (RFC 9420, Sections 12.4 and 17.4): when it covers no proposal, or an
-// Update, a Remove or a GroupContextExtensions.
+// Update, a Remove or a GroupContextExtensions, or, in mlsref's
+// conservative reading of the registry for types an application defines
+// (Section 13.1), a proposal of such a type.
 func PathRequired(entries []Entry) bool {
 	if len(entries) == 0 {
 		return true
 	}
 	for _, e := range entries {
-		if t := e.Proposal.Type; t == Update || t == Remove || t == GroupContextExtensions {
+		if t := e.Proposal.Type; t == Update || t == Remove || t == GroupContextExtensions || custom(t) {
 			return true
 		}
 	}
@@ -254,7 +277,11 @@ func ValidateList(t *Tree, committer uint32, entries []Entry) Verdict {
 				v.add("R-12.2-12", mlserr.ErrInvalidProposal, "12.2", fmt.Sprintf("proposal %d: a ReInit with %d other proposals", i, len(entries)-1))
 			}
 		default:
-			v.add("", mlserr.ErrUnsupported, "12.1", fmt.Sprintf("proposal %d: a %v proposal, which the model does not cover", i, p.Type))
+			// An application-defined type: ValidateExtensibility judges
+			// it (Sections 12.2 and 13.2).
+			if !custom(p.Type) || IsGREASE(uint16(p.Type)) {
+				v.add("", mlserr.ErrUnsupported, "12.1", fmt.Sprintf("proposal %d: a %v proposal, which no client supports", i, p.Type))
+			}
 		}
 	}
 	for _, c := range adds {

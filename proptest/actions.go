@@ -60,6 +60,10 @@ func (m *machine) ops() []op {
 		{"externalProposal", m.externalProposal},
 		{"newMemberProposal", m.newMemberProposal},
 		{"externalJoin", m.externalJoin},
+		{"customProposal", m.customProposal},
+		{"requiredCapabilities", m.requiredCapabilities},
+		{"grease", m.grease},
+		{"branch", m.branch},
 	}
 }
 
@@ -152,7 +156,7 @@ func (m *machine) proposeOne(c *client) bool {
 	var gp *group.Proposal
 	switch kind {
 	case model.Add:
-		cands := m.nonMembers()
+		cands := m.addable()
 		if len(cands) == 0 {
 			return false
 		}

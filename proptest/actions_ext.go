@@ -305,7 +305,13 @@ func (m *machine) reInitGroup(creator *client) {
 	}
 	m.logf("reInitGroup: %s creates %q with %d members", creator.name, newID, len(joined))
 	m.cfg.Stats.event("event: group reinitialized")
-	m.mg, m.groupID = mg, newID
+	m.moveTo(mg, newID, joined)
+}
+
+// moveTo makes the sequence go on in the group mg named id, whose members
+// hold the states joined; the other clients drop theirs.
+func (m *machine) moveTo(mg *model.Group, id []byte, joined map[model.ClientID]*group.Group) {
+	m.mg, m.groupID = mg, id
 	for _, c := range m.clients {
 		c.g = joined[c.id]
 	}
@@ -335,7 +341,7 @@ func (m *machine) externalProposal() {
 	crafted := false
 	switch variant {
 	case 0:
-		cands := m.nonMembers()
+		cands := m.addable()
 		if len(cands) == 0 {
 			m.t.Skip("nobody to add")
 		}
@@ -429,7 +435,7 @@ func (m *machine) craftExternal(index uint32, priv []byte, p *group.Proposal) *g
 // sender new_member_proposal (RFC 9420, Section 12.1.8); a current member
 // then commits it and the client joins from the Welcome.
 func (m *machine) newMemberProposal() {
-	c := m.draw(m.nonMembers(), "newMember")
+	c := m.draw(m.addable(), "newMember")
 	kp := m.newKeyPackage(c, model.NoDefect)
 	msg, err := group.NewMemberProposal(m.groupID, m.mg.Epoch(), kp.kp, c.sigPriv, nil)
 	if err != nil {
@@ -491,9 +497,16 @@ func (m *machine) externalJoin() {
 	for _, p := range psks {
 		opts.PSKs = append(opts.PSKs, group.ExternalPSKID([]byte(p)))
 	}
-	victims := m.others(c)
 	kp := m.newKeyPackage(c, model.NoDefect)
-	what := fmt.Sprintf("externalJoin[resync %v, psks %v] by %s", resync != nil, psks, c.name)
+	m.externalCommit(c, kp, gi, opts, resync, psks, fmt.Sprintf("externalJoin[resync %v, psks %v]", resync != nil, psks))
+}
+
+// externalCommit has c join by external Commit from gi with kp and opts
+// (RFC 9420, Section 12.4.3.2), resyncing when resync is set, with the
+// PSKs psks, and delivers the Commit, sometimes after a forged copy.
+func (m *machine) externalCommit(c *client, kp *keyPackage, gi *group.GroupInfo, opts *group.ExternalJoinOptions, resync *uint32, psks []string, what string) {
+	victims := m.others(c)
+	what += " by " + c.name
 	var before []byte
 	if c.g != nil {
 		before = m.state(c)

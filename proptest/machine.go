@@ -14,6 +14,7 @@ import (
 	"github.com/mlsref/mlsref/model"
 	"github.com/mlsref/mlsref/ref/ciphersuite"
 	"github.com/mlsref/mlsref/ref/credential"
+	"github.com/mlsref/mlsref/ref/extension"
 	"github.com/mlsref/mlsref/ref/group"
 	"github.com/mlsref/mlsref/ref/schedule"
 	"github.com/mlsref/mlsref/ref/tree"
@@ -61,6 +62,9 @@ type client struct {
 	sigPriv []byte
 	rand    io.Reader
 	g       *group.Group
+	// legacy clients neither register nor list the application's
+	// proposal and extension types (RFC 9420, Section 13).
+	legacy bool
 }
 
 // keyPackage is a KeyPackage of the run with its private keys and the
@@ -163,8 +167,9 @@ func newMachine(t *rapid.T, cfg Config) *machine {
 	m.pastEpochs = int(m.seed % 4)
 	m.world = model.NewWorld(model.Limits{MaxGenerationGap: cfg.Limits.MaxGenerationGap, MaxSkippedKeys: cfg.Limits.MaxSkippedKeys, PastEpochs: m.pastEpochs})
 	m.world.PSKs = modelPSKs()
+	m.world.ExternalTypes = appExternal
 	for i := 0; i < cfg.Population; i++ {
-		c := &client{id: model.ClientID(i), name: fmt.Sprintf("c%02d", i)}
+		c := &client{id: model.ClientID(i), name: fmt.Sprintf("c%02d", i), legacy: (uint64(i)+m.seed)%7 == 0}
 		c.rand = seeded.New(fmt.Sprintf("%d/%s", m.seed, c.name))
 		if c.sigPriv, _, err = suite.GenerateSignatureKeyPair(c.rand); err != nil {
 			t.Fatal(err)
@@ -184,7 +189,11 @@ func (m *machine) config(c *client) group.Config {
 	if past == 0 {
 		past = -1 // none: zero means the default
 	}
-	return group.Config{Rand: c.rand, Now: now, Limits: m.cfg.Limits, MaxPastEpochs: past, PSKs: pskStore().Lookup}
+	cfg := group.Config{Rand: c.rand, Now: now, Limits: m.cfg.Limits, MaxPastEpochs: past, PSKs: pskStore().Lookup}
+	if !c.legacy {
+		cfg.Proposals = appHandlers
+	}
+	return cfg
 }
 
 func (m *machine) logf(format string, args ...any) {
@@ -193,8 +202,16 @@ func (m *machine) logf(format string, args ...any) {
 }
 
 // newKeyPackage creates a KeyPackage of c with defect d, for the group's
-// suite unless d is WrongCipherSuite.
+// suite unless d is WrongCipherSuite. Unless c is legacy, its capabilities
+// list the application's proposal and extension types; GREASE values are
+// added at random (RFC 9420, Section 13.5).
 func (m *machine) newKeyPackage(c *client, d model.Defect) *keyPackage {
+	return m.newKeyPackageWith(c, d, false)
+}
+
+// newKeyPackageWith is newKeyPackage; with grease set, the KeyPackage
+// carries GREASE values in every field RFC 9420, Section 13.5 allows.
+func (m *machine) newKeyPackageWith(c *client, d model.Defect, grease bool) *keyPackage {
 	params := &group.KeyPackageParams{
 		Credential:    credential.NewBasic([]byte(c.name)),
 		SignaturePriv: c.sigPriv,
@@ -208,11 +225,24 @@ func (m *machine) newKeyPackage(c *client, d model.Defect) *keyPackage {
 	case model.WrongCipherSuite:
 		suite, params.SignaturePriv = m.other, nil
 	}
+	var caps model.Capabilities
+	if !c.legacy || grease {
+		params.Capabilities, caps = m.capabilities(c, suite, grease)
+	}
+	// A client lists only the proposal types it registered (R-13.4-2).
+	params.Proposals = c.handlers()
+	if grease {
+		params.NoGREASE = true
+		params.LeafExtensions = extension.List{{ExtensionType: greaseExtension, ExtensionData: []byte("leaf")}}
+		params.Extensions = extension.List{{ExtensionType: greaseExtension + 0x1010, ExtensionData: []byte{}}}
+	}
 	kp, priv, err := group.NewKeyPackage(suite, params, c.rand)
 	if err != nil {
 		m.t.Fatalf("NewKeyPackage for %s: %v", c.name, err)
 	}
-	rec := &keyPackage{kp: kp, priv: priv, m: m.world.NewKeyPackage(c.id, d)}
+	mk := m.world.NewKeyPackage(c.id, d)
+	mk.Caps, mk.Grease = caps, grease
+	rec := &keyPackage{kp: kp, priv: priv, m: mk}
 	m.kps[rec.m.ID] = rec
 	return rec
 }

@@ -26,7 +26,7 @@ func (m *machine) wrap(msg *group.MLSMessage, mm *model.Message) *envelope {
 // Sections 6.2 and 6.3).
 func (m *machine) forge(env *envelope, f model.Forgery) *envelope {
 	m.t.Helper()
-	msg, err := group.DecodeMLSMessage(env.wire)
+	msg, err := group.DecodeMLSMessageWith(env.wire, appHandlers)
 	if err != nil {
 		m.t.Fatal(err)
 	}
@@ -108,15 +108,17 @@ func (m *machine) drain(c *client) {
 func (m *machine) deliver(c *client, env *envelope, what string) bool {
 	m.t.Helper()
 	what = fmt.Sprintf("%s-%v %s to %s", what, env.mm.Kind, env.mm, c.name)
-	msg, err := group.DecodeMLSMessage(env.wire)
-	if err != nil {
-		m.t.Fatalf("%s: the message does not decode: %v", what, err)
-	}
 	var before []byte
 	if !m.mg.Judge(c.id, env.mm).Accept() {
 		before = m.state(c)
 	}
-	rcv, err := c.g.Process(msg)
+	// A client decodes with the proposal types its application
+	// registered (RFC 9420, Section 13.1).
+	var rcv *group.Received
+	msg, err := group.DecodeMLSMessageWith(env.wire, c.handlers())
+	if err == nil {
+		rcv, err = c.g.Process(msg)
+	}
 	v, out, merr := m.mg.Receive(c.id, env.mm)
 	if merr != nil {
 		m.t.Fatalf("%s: %v (the harness delivered a forked Commit)", what, merr)
@@ -159,8 +161,12 @@ type commitOptions struct {
 	forcePath bool
 	public    bool
 	// psks name external PSKs injected by value; reinit adds a ReInit.
-	psks     []string
-	reinit   bool
+	psks   []string
+	custom []appProp
+	reinit bool
+	// grease adds GREASE extensions to the Welcome's GroupInfo (RFC 9420,
+	// Section 13.5).
+	grease   bool
 	omitTree bool
 	// wrongTree makes the first joiner first try the tree of the previous
 	// epoch when the tree travels out of band.
@@ -176,12 +182,14 @@ type commitOptions struct {
 // whether the Commit was created.
 func (m *machine) commit(c *client, o commitOptions, what string) bool {
 	m.t.Helper()
-	gopts := &group.CommitOptions{Removes: o.removes, ForcePath: o.forcePath, PublicMessage: o.public, OmitRatchetTree: o.omitTree}
+	gopts := &group.CommitOptions{Removes: o.removes, ForcePath: o.forcePath, PublicMessage: o.public, OmitRatchetTree: o.omitTree, GREASE: o.grease}
 	mopts := model.CommitOptions{Removes: o.removes, ForcePath: o.forcePath, Public: o.public, PSKs: o.psks, ReInit: o.reinit}
 	for _, p := range o.psks {
 		var e uint64
 		if _, err := fmt.Sscanf(p, "resumption@%d", &e); err == nil {
 			gopts.PSKs = append(gopts.PSKs, c.g.ResumptionPSKID(e))
+		} else if _, err := fmt.Sscanf(p, "branch@%d", &e); err == nil {
+			gopts.PSKs = append(gopts.PSKs, c.g.BranchPSKID(e))
 		} else {
 			gopts.PSKs = append(gopts.PSKs, group.ExternalPSKID([]byte(p)))
 		}
@@ -193,7 +201,17 @@ func (m *machine) commit(c *client, o commitOptions, what string) bool {
 		gopts.Adds = append(gopts.Adds, kp.kp)
 		mopts.Adds = append(mopts.Adds, kp.m)
 	}
+	for _, p := range o.custom {
+		gopts.Custom = append(gopts.Custom, p.gp)
+		mopts.Custom = append(mopts.Custom, p.p)
+	}
 	what = fmt.Sprintf("%s by %s", what, c.name)
+	if issue := m.knownIssue(c, mopts); issue != "" {
+		if !m.cfg.KnownIssues {
+			m.t.Skip("a known issue: " + issue)
+		}
+		m.logf("%s: exposes a known issue: %s", what, issue)
+	}
 	before := m.state(c)
 	pc, err := c.g.Commit(gopts)
 	mm, v := m.mg.CreateCommit(c.id, mopts)
@@ -286,4 +304,45 @@ func (m *machine) join(committer *client, wel *group.Welcome, commit *model.Comm
 		delete(m.seen, c.id)
 		delete(m.lagging, c.id)
 	}
+}
+
+// knownIssue returns what makes the Commit c would create with o expose a
+// known disagreement between ref/group and RFC 9420 (see
+// testdata/known), or "".
+func (m *machine) knownIssue(c *client, o model.CommitOptions) string {
+	view := m.mg.View(c.id)
+	if view == nil || view.Removed {
+		return ""
+	}
+	st := m.mg.State(view.Epoch)
+	entries := m.mg.CommitEntries(c.id, o)
+	req := st.Required
+	removed := map[uint32]bool{}
+	for _, e := range entries {
+		switch e.Proposal.Type {
+		case model.GroupContextExtensions:
+			req = e.Proposal.Required
+		case model.Remove:
+			removed[e.Proposal.Removed] = true
+		}
+	}
+	for _, e := range entries {
+		p := e.Proposal
+		switch {
+		case p.Type == model.Add && !p.KeyPackage.Caps.Covers(st.Required) && p.KeyPackage.Caps.Covers(req):
+			// RFC 9420, Section 12.3: the new extensions are used to
+			// evaluate the other proposals; ref/group judges an Add's
+			// KeyPackage against the old ones too (R-12.2-3).
+			return "an Add that the GroupContextExtensions of the same Commit admits"
+		case !model.IsDefaultProposal(p.Type):
+			for _, mem := range st.Tree.Roster() {
+				if removed[mem.Leaf] && !st.Caps[mem.Client].SupportsProposal(p.Type) {
+					// R-12.2-15 exempts the members the Commit removes;
+					// ref/group requires them to support the type too.
+					return "an application-defined proposal that only a removed member does not support"
+				}
+			}
+		}
+	}
+	return ""
 }
