@@ -2,6 +2,7 @@ package tree
 
 import (
 	"bytes"
+	"strings"
 	"time"
 
 	"github.com/mlsref/mlsref/ref/ciphersuite"
@@ -177,6 +178,11 @@ func (c *leafCheck) checkOwn(ln *LeafNode) error {
 			return mlserr.Wrap("R-7.3-4", mlserr.ErrInvalidCredential, err, "credential of the LeafNode for leaf %d may not replace the member's previous one", c.leaf)
 		}
 	}
+	// [R-5.1.2-1] an x509 credential's key is one of the suite's
+	// signature scheme (a basic credential names no algorithm).
+	if err := checkCredentialScheme(&ln.Credential, p.Suite); err != nil {
+		return mlserr.Wrap("R-5.1.2-1", mlserr.ErrInvalidCredential, err, "credential of the LeafNode for leaf %d", c.leaf)
+	}
 	// [R-7.3-5]
 	if err := ln.VerifySignature(p.Suite, p.GroupID, c.leaf); err != nil {
 		return mlserr.Wrap("R-7.3-5", mlserr.ErrInvalidSignature, err, "signature of the LeafNode for leaf %d does not verify with its signature_key", c.leaf)
@@ -295,6 +301,27 @@ func (c *leafCheck) checkSource(ln *LeafNode) error {
 		}
 	default:
 		return mlserr.New("", mlserr.ErrInvalidInput, "unknown expected leaf_node_source %d (RFC 9420, Section 7.2)", uint8(c.source))
+	}
+	return nil
+}
+
+// checkCredentialScheme checks that the end-entity certificate of an x509
+// credential carries a key of the suite's signature algorithm (RFC 9420,
+// Section 5.1.2), which the suite's name ends with (Section 17.1). A
+// certificate that does not parse is left to the Authentication Service.
+func checkCredentialScheme(cred *credential.Credential, suite *ciphersuite.Suite) error {
+	if cred.CredentialType != credential.X509 {
+		return nil
+	}
+	alg, err := credential.X509KeyAlgorithm(cred)
+	if err != nil {
+		return nil
+	}
+	name := suite.String()
+	want := name[strings.LastIndexByte(name, '_')+1:]
+	// [R-5.1.2-1]
+	if alg != want {
+		return mlserr.New("R-5.1.2-1", mlserr.ErrInvalidCredential, "the certificate's key algorithm %q is not the suite's signature algorithm %s", alg, want)
 	}
 	return nil
 }
