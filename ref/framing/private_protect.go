@@ -75,7 +75,18 @@ func ProtectPrivate(suite *ciphersuite.Suite, ac *AuthenticatedContent, tree *sc
 		return nil, mlserr.New("", mlserr.ErrInvalidInput, "secret tree of suite %v used with suite %v (RFC 9420, Section 9)", tree.Suite().ID(), suite.ID())
 	}
 
-	pc := &PrivateMessageContent{
+	plaintext, err := encode(privateContent(ac, padding))
+	if err != nil {
+		return nil, err
+	}
+	return sealPrivate(suite, fc, rt, plaintext, tree, senderDataSecret, rand)
+}
+
+// privateContent is the PrivateMessageContent of ac with padding zero
+// octets (RFC 9420, Section 6.3.1).
+func privateContent(ac *AuthenticatedContent, padding int) *PrivateMessageContent {
+	fc := &ac.Content
+	return &PrivateMessageContent{
 		ContentType:     fc.ContentType,
 		ApplicationData: fc.ApplicationData,
 		Proposal:        fc.Proposal,
@@ -83,11 +94,20 @@ func ProtectPrivate(suite *ciphersuite.Suite, ac *AuthenticatedContent, tree *sc
 		Auth:            ac.Auth,
 		Padding:         padding,
 	}
-	plaintext, err := encode(pc)
-	if err != nil {
-		return nil, err
+}
+
+// PrivateContentSize returns the length of the PrivateMessageContent that
+// ProtectPrivate encrypts for ac with padding zero octets, the AEAD
+// plaintext (RFC 9420, Sections 6.3.1 and 15.2).
+func PrivateContentSize(ac *AuthenticatedContent, padding int) (int, error) {
+	if ac == nil || padding < 0 {
+		return 0, mlserr.New("", mlserr.ErrInvalidInput, "no content or a negative padding (RFC 9420, Section 6.3.1)")
 	}
-	return sealPrivate(suite, fc, rt, plaintext, tree, senderDataSecret, rand)
+	b, err := encode(privateContent(ac, padding))
+	if err != nil {
+		return 0, err
+	}
+	return len(b), nil
 }
 
 // sealPrivate encrypts plaintext, an encoded PrivateMessageContent of fc,
@@ -103,6 +123,10 @@ func sealPrivate(suite *ciphersuite.Suite, fc *FramedContent, rt schedule.Ratche
 		return nil, err
 	}
 
+	// [R-6.3.1-7]
+	if err := checkAEADLimits(suite, uint64(len(contentAAD)), uint64(len(plaintext))+AEADTagSize, mlserr.ErrInvalidInput); err != nil {
+		return nil, err
+	}
 	// [R-6.3.1-4]
 	var guard [4]byte
 	if _, err := io.ReadFull(rand, guard[:]); err != nil {
@@ -209,6 +233,10 @@ func UnprotectPrivate(suite *ciphersuite.Suite, pm *PrivateMessage, tree *schedu
 
 	aad, err := encode(&PrivateContentAAD{GroupID: pm.GroupID, Epoch: pm.Epoch, ContentType: pm.ContentType, AuthenticatedData: pm.AuthenticatedData})
 	if err != nil {
+		return nil, err
+	}
+	// [R-6.3.1-7]
+	if err := checkAEADLimits(suite, uint64(len(aad)), uint64(len(pm.Ciphertext)), mlserr.ErrMalformed); err != nil {
 		return nil, err
 	}
 	nonce := applyReuseGuard(kn.Nonce, sd.ReuseGuard)

@@ -63,6 +63,10 @@ type Config struct {
 	// creator and all of them, or if the group's suite is not in the
 	// list: see CheckBestOption. Nil skips that downgrade check.
 	CipherSuitePreference []ciphersuite.ID
+	// MaxEpochBlocks bounds the AEAD blocks of 16 octets, plus one per
+	// message, that this member encrypts in the PrivateMessages of one
+	// epoch (Section 15.2); zero means DefaultMaxEpochBlocks.
+	MaxEpochBlocks uint64
 	// MemberOf reports whether this client is already a member of a group
 	// with the given group_id (Section 12.4.3): a Welcome into such a
 	// group is refused. Nil means no other group.
@@ -129,6 +133,9 @@ type Group struct {
 	// or branch that the first Commit of a new group injects (Sections
 	// 11.2 and 11.3), set only while startSuccessor creates it.
 	initPSK *schedule.PSK
+	// sentBlocks counts the AEAD blocks this member encrypted in the
+	// PrivateMessages of the epoch (Section 15.2), see aead_limit.go.
+	sentBlocks uint64
 }
 
 // NewGroup creates a one-member group (RFC 9420, Section 11) whose creator

@@ -297,11 +297,16 @@ func (g *Group) Commit(opts *CommitOptions) (*PendingCommit, error) {
 			return nil, err
 		}
 	} else {
+		// [R-15.2-1] the Commit is encrypted in the current epoch.
+		sent, err := g.reserveBlocks(ac, opts.Padding)
+		if err != nil {
+			return nil, err
+		}
 		st := g.secretTree.Clone()
 		if body, err = framing.ProtectPrivate(g.suite, ac, st, g.secrets.SenderDataSecret, opts.Padding, g.cfg.Rand); err != nil {
 			return nil, err
 		}
-		g.secretTree = st
+		g.secretTree, g.sentBlocks = st, sent
 	}
 	if pc.Message, err = NewMLSMessage(body); err != nil {
 		return nil, err
@@ -396,6 +401,8 @@ func (g *Group) keySchedule(prev *schedule.EpochSecrets, commitSecret, pskSecret
 	if g.secrets, err = es.Derive(); err != nil {
 		return nil, err
 	}
+	// [R-15.2-1] the AEAD count starts again with the epoch's keys.
+	g.sentBlocks = 0
 	if g.secretTree, err = g.secrets.NewSecretTree(g.tree.NumLeaves(), g.cfg.limits()); err != nil {
 		return nil, err
 	}

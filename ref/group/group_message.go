@@ -230,11 +230,16 @@ func (g *Group) sendContent(content *framing.FramedContent, public bool, padding
 			return nil, nil, err
 		}
 	} else {
+		// [R-15.2-1]
+		sent, err := g.reserveBlocks(ac, padding)
+		if err != nil {
+			return nil, nil, err
+		}
 		st := g.secretTree.Clone()
 		if body, err = framing.ProtectPrivate(g.suite, ac, st, g.secrets.SenderDataSecret, padding, g.cfg.Rand); err != nil {
 			return nil, nil, err
 		}
-		g.secretTree = st
+		g.secretTree, g.sentBlocks = st, sent
 	}
 	m, err := NewMLSMessage(body)
 	if err != nil {

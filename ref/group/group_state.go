@@ -13,7 +13,7 @@ import (
 
 // groupStateFormat is the version octet of the encoding of a Group; it is
 // mlsref's own, not part of RFC 9420.
-const groupStateFormat = 1
+const groupStateFormat = 2
 
 // MarshalBinary encodes the whole state of g deterministically, secrets
 // included, so that a state can be stored and restored with
@@ -23,7 +23,7 @@ const groupStateFormat = 1
 // own:
 //
 //	struct {
-//	    uint8 format = 1;
+//	    uint8 format = 2;
 //	    GroupContext context;
 //	    opaque ratchet_tree<V>;        /* as the ratchet_tree extension */
 //	    opaque private_state<V>;       /* tree.PrivateState.MarshalBinary */
@@ -43,6 +43,7 @@ const groupStateFormat = 1
 //	    PastEpoch past_epochs<V>;          /* see marshalPast */
 //	    uint8 removed;
 //	    optional<ReInit> reinit;           /* a committed ReInit */
+//	    uint64 sent_blocks;                /* AEAD blocks sent this epoch */
 //	} GroupState;
 //	struct {
 //	    opaque ref<V>; Sender sender; Proposal proposal;
@@ -107,6 +108,7 @@ func (g *Group) marshalState(w *codec.Writer) error {
 		w.U8(0)
 	}
 	w.Optional(g.reinit != nil, func(w *codec.Writer) { g.reinit.MarshalMLS(w) })
+	w.U64(g.sentBlocks)
 	return nil
 }
 
@@ -192,6 +194,7 @@ func unmarshalState(r *codec.Reader, cfg Config) (*Group, error) {
 		g.reinit = new(ReInit)
 		g.reinit.UnmarshalMLS(r)
 	}
+	g.sentBlocks = r.U64()
 	if err := r.Err(); err != nil {
 		return nil, err
 	}

@@ -301,11 +301,16 @@ func TestUnmarshalGroupRejects(t *testing.T) {
 			}
 		})
 	}
-	// Byte edits: the format, the removed flag, a trailing byte.
+	// Byte edits: the format (the previous one, without sent_blocks, and
+	// an unknown one), the reinit presence octet (before the 8 octets of
+	// sent_blocks), a trailing byte.
+	presence := bytes.Clone(good)
+	presence[len(presence)-9] = 2
 	edits := map[string][]byte{
-		"format 2":       append([]byte{2}, good[1:]...),
-		"removed flag 2": append(bytes.Clone(good[:len(good)-1]), 2),
-		"trailing byte":  append(bytes.Clone(good), 0),
+		"format 1":          append([]byte{1}, good[1:]...),
+		"format 3":          append([]byte{3}, good[1:]...),
+		"reinit presence 2": presence,
+		"trailing byte":     append(bytes.Clone(good), 0),
 	}
 	for name, b := range edits {
 		if _, err := UnmarshalGroup(b, testConfig("x")); !errors.Is(err, mlserr.ErrMalformed) {
