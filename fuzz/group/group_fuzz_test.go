@@ -6,6 +6,7 @@ import (
 
 	"github.com/mlsref/mlsref/fuzz/internal/fixture"
 	"github.com/mlsref/mlsref/fuzz/internal/fuzzutil"
+	"github.com/mlsref/mlsref/ref/codec"
 	"github.com/mlsref/mlsref/ref/framing"
 	mls "github.com/mlsref/mlsref/ref/group"
 )
@@ -366,6 +367,153 @@ func FuzzProcessResigned(f *testing.F) {
 					t.Fatalf("%s: bob cannot merge his own Commit of an accepted proposal: %v", p.m.Name, err)
 				}
 			}
+		}
+	})
+}
+
+// FuzzJoinWelcomeResealed opens the fixture's Welcome as dave, changes his
+// GroupSecrets (part even) or the GroupInfo (part odd; signed again by
+// alice when part%4 == 1, keeping the old signature when part%4 == 3)
+// with a mutation script, and seals a new Welcome to dave with them
+// (fixture.Reseal), so that the change reaches what JoinGroup checks
+// behind the encryption: the GroupInfo's signature, the ratchet tree and
+// its hash, the path secret, the key schedule and the confirmation tag
+// (RFC 9420, Section 12.4.3.1). Changes that no longer decode are left to
+// FuzzDecode. Properties: no panic; errors are mlserr errors naming their
+// rule; the unchanged secrets and GroupInfo let dave join; and when
+// JoinGroup succeeds, dave's state is byte for byte the one the original
+// Welcome gives (a change to a GroupInfo extension the joiner ignores is
+// harmless; a change to the GroupContext, the tree, the tag or the
+// secrets must be refused).
+func FuzzJoinWelcomeResealed(f *testing.F) {
+	fx := newFixture(f)
+	ow, err := fx.OpenDaveWelcome()
+	if err != nil {
+		f.Fatal(err)
+	}
+	var w codec.Writer
+	ow.GroupSecrets.MarshalMLS(&w)
+	gsOrig := w.Bytes()
+	giOrig, err := ow.GroupInfo.Marshal()
+	if err != nil {
+		f.Fatal(err)
+	}
+	for part := range 4 {
+		n := len(gsOrig)
+		if part%2 == 1 {
+			n = len(giOrig)
+		}
+		for _, s := range mutationSeeds(n) {
+			f.Add(uint8(part), s)
+		}
+	}
+	f.Fuzz(func(t *testing.T, part uint8, script []byte) {
+		gsB, giB := gsOrig, giOrig
+		if part%2 == 0 {
+			gsB = fuzzutil.Mutate(gsOrig, script)
+		} else {
+			giB = fuzzutil.Mutate(giOrig, script)
+		}
+		gs, err := mls.DecodeGroupSecrets(gsB)
+		if err != nil {
+			return
+		}
+		gi, err := mls.DecodeGroupInfo(giB)
+		if err != nil {
+			return
+		}
+		if part%4 == 1 {
+			if err := fx.SignGroupInfo(gi); err != nil {
+				t.Fatal(err)
+			}
+		}
+		data, err := fx.Reseal(gs, gi, ow.PSKSecret)
+		if err != nil {
+			// NewWelcome refuses what it cannot seal (a joiner_secret
+			// of the wrong length, say): nothing reaches dave.
+			fuzzutil.CheckError(t, "NewWelcome", gsB, err, false)
+			return
+		}
+		unchanged := bytes.Equal(gsB, gsOrig) && bytes.Equal(giB, giOrig)
+		dave, err := fx.JoinDave(data)
+		if err != nil {
+			fuzzutil.CheckError(t, "JoinGroup", data, err, true)
+			if unchanged {
+				t.Fatalf("dave cannot join from his resealed secrets and GroupInfo: %v", err)
+			}
+			return
+		}
+		if got := state(t, dave); !bytes.Equal(got, fx.DaveState) {
+			t.Fatalf("dave joined from changed GroupSecrets or GroupInfo into another state: %s\ngroup secrets %x\ngroup info    %x", fuzzutil.Diff(fx.DaveState, got), gsB, giB)
+		}
+	})
+}
+
+// FuzzJoinExternalResigned changes alice's GroupInfo with a mutation
+// script and signs it again as alice, so that the change reaches what
+// JoinExternal checks behind the signature (the ratchet tree and its
+// hash, external_pub, the GroupContext's extensions), then has bob
+// process frank's external Commit (RFC 9420, Sections 12.4.3.2 and
+// 12.4.2). A joiner cannot check everything in a GroupInfo (the
+// confirmation tag, for one), so a changed GroupInfo may be accepted; the
+// group then decides. Properties: no panic; errors are mlserr errors
+// naming their rule, and bob's rejection leaves his state byte-identical;
+// the unchanged GroupInfo gives exactly the fixture's frank and his
+// Commit, which bob accepts; and whenever bob accepts frank's Commit, the
+// two agree on the new epoch: the same GroupContext, epoch authenticator
+// and tree hash.
+func FuzzJoinExternalResigned(f *testing.F) {
+	fx := newFixture(f)
+	for _, s := range mutationSeeds(len(fx.GroupInfo)) {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, script []byte) {
+		giB := fuzzutil.Mutate(fx.GroupInfo, script)
+		unchanged := bytes.Equal(giB, fx.GroupInfo)
+		gi, err := mls.DecodeGroupInfo(giB)
+		if err != nil {
+			return
+		}
+		if err := fx.SignGroupInfo(gi); err != nil {
+			t.Fatal(err)
+		}
+		data, err := gi.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		frank, commit, err := fx.JoinFrank(data)
+		if err != nil {
+			fuzzutil.CheckError(t, "JoinExternal", data, err, true)
+			if unchanged {
+				t.Fatalf("frank cannot join from the valid GroupInfo: %v", err)
+			}
+			return
+		}
+		cb, err := commit.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if unchanged && (!bytes.Equal(state(t, frank), fx.FrankState) || !bytes.Equal(cb, fx.FrankCommit)) {
+			t.Fatal("frank's join from the unchanged GroupInfo differs from the fixture's")
+		}
+		bob := restoreBob(t, fx)
+		rcv := process(t, bob, cb)
+		if rcv == nil {
+			if unchanged {
+				t.Fatal("bob rejects frank's Commit from the unchanged GroupInfo")
+			}
+			return
+		}
+		bc, err := bob.GroupContext().Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		fc, err := frank.GroupContext().Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(bc, fc) || !bytes.Equal(bob.EpochAuthenticator(), frank.EpochAuthenticator()) || !bytes.Equal(bob.TreeHash(), frank.TreeHash()) {
+			t.Fatalf("bob accepted frank's Commit but they disagree on the epoch:\n bob   %x\n frank %x\ngroup info %x", bc, fc, giB)
 		}
 	})
 }
