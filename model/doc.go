@@ -19,6 +19,13 @@
 // the model takes the choice as a parameter or documents the policy of
 // mlsref it mirrors.
 //
+// Beyond the tree, the model knows what extensibility needs (Sections 11.1,
+// 12.1.7, 13.2 and 13.5): the non-default capabilities each member's
+// LeafNode lists (GREASE values listed but never supported), the
+// application-defined proposal types each client's application registered,
+// and the GroupContext's required_capabilities; and which group a subgroup
+// was branched from, in which epoch (Section 11.3).
+//
 // Transitions follow RFC 9420, Sections 4.1, 7.5, 7.7, 9.2, 12.1 to 12.4,
 // 14 and 15.3, and Appendix C for the tree arithmetic, which the model
 // implements on its own rather than borrowing from ref/treemath.

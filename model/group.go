@@ -564,7 +564,9 @@ func (g *Group) CreateCommit(c ClientID, o CommitOptions) (*Message, Verdict) {
 // Commit with its KeyPackage kp (RFC 9420, Sections 8.3, 12.2 and
 // 12.4.3.2) built from a GroupInfo of the current epoch: an ExternalInit,
 // the Remove of resync (c's earlier leaf) when it is set, and PreSharedKeys
-// naming psks, with a path. The Delivery Service confirms it at once: c
+// naming psks, with a path; the joiner refuses when its KeyPackage lacks
+// the group's required capabilities (R-7.3-7, checked on its own new
+// LeafNode). The Delivery Service confirms it at once: c
 // gets a view in the new epoch at the leaf the Commit gives it, replacing
 // any earlier one; the members receive it.
 func (g *Group) ExternalCommit(c ClientID, kp KeyPackage, resync *uint32, psks []string) (*Message, Verdict) {
@@ -679,19 +681,21 @@ func (g *Group) Merge(m *Message) (Applied, error) {
 // Judge says whether client c must accept message m in its present view
 // (RFC 9420, Sections 6, 12.1, 12.4.2 and 15), without changing anything.
 func (g *Group) Judge(c ClientID, m *Message) Verdict {
+	// A proposal body of an application-defined type has no length
+	// prefix: a client whose application did not register the type cannot
+	// even decode a PublicMessage carrying one (Sections 12.1 and 13.1),
+	// before its group state is consulted.
+	if view := g.views[c]; view != nil && m.Public && g.unregistered(view, m) {
+		var v Verdict
+		v.add("", mlserr.ErrUnsupported, "13.1", "the message carries a proposal type this client's application did not register")
+		return v
+	}
 	view, v := g.actor(c)
 	if !v.Accept() {
 		return v
 	}
 	if m.Group != g.ID {
 		v.add("", mlserr.ErrEpoch, "6", "the message is for another group")
-		return v
-	}
-	// A proposal body of an application-defined type has no length
-	// prefix: a member whose application did not register the type cannot
-	// even decode a PublicMessage carrying one (Sections 12.1 and 13.1).
-	if m.Public && g.unregistered(view, m) {
-		v.add("", mlserr.ErrUnsupported, "13.1", "the message carries a proposal type this member's application did not register")
 		return v
 	}
 	epochOK := m.Epoch == view.Epoch
