@@ -21,6 +21,9 @@ import (
 // options; its Adds, Removes and ReInit must be empty. It returns the new
 // group in epoch 1 and the Welcome of members.
 func (g *Group) Branch(groupID []byte, kp *KeyPackage, priv *KeyPackagePrivate, members []*KeyPackage, extensions extension.List, cfg Config, opts *CommitOptions) (*Group, *Welcome, error) {
+	if g.deleted {
+		return nil, nil, errDeleted()
+	}
 	if g.removed {
 		return nil, nil, mlserr.New("", mlserr.ErrInvalidInput, "this member has been removed from the group (RFC 9420, Section 12.1.3)")
 	}
@@ -64,6 +67,9 @@ func (g *Group) matchesMember(leaf *tree.LeafNode, old *tree.RatchetTree, cfg *C
 // each of its members' credentials must match that of a member of g (the
 // credential Validator's ValidateSuccessor decides). g is not changed.
 func (g *Group) JoinBranch(wel *Welcome, kp *KeyPackage, priv *KeyPackagePrivate, ratchetTree *tree.RatchetTree, cfg Config) (*Group, error) {
+	if g.deleted {
+		return nil, errDeleted()
+	}
 	missing := false
 	jcfg := cfg
 	jcfg.PSKs = g.successorLookup(schedule.UsageBranch, &cfg, &missing)

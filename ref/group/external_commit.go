@@ -54,6 +54,9 @@ type GroupInfoOptions struct {
 // confirmation tag of the Commit that started the epoch, and, as opts ask,
 // the external_pub and ratchet_tree extensions. It does not change g.
 func (g *Group) ExportGroupInfo(opts GroupInfoOptions) (*GroupInfo, error) {
+	if g.deleted {
+		return nil, errDeleted()
+	}
 	if g.removed {
 		return nil, mlserr.New("", mlserr.ErrInvalidInput, "this member has been removed from the group (RFC 9420, Section 12.1.3)")
 	}

@@ -136,6 +136,8 @@ type Group struct {
 	// sentBlocks counts the AEAD blocks this member encrypted in the
 	// PrivateMessages of the epoch (Section 15.2), see aead_limit.go.
 	sentBlocks uint64
+	// deleted is set once Delete erased the state (Section 12.4.2).
+	deleted bool
 }
 
 // NewGroup creates a one-member group (RFC 9420, Section 11) whose creator
@@ -293,6 +295,9 @@ func (g *Group) EpochAuthenticator() []byte { return bytes.Clone(g.secrets.Epoch
 // Exporter derives an exported secret of the current epoch (RFC 9420,
 // Section 8.5).
 func (g *Group) Exporter(label string, context []byte, length int) ([]byte, error) {
+	if g.deleted {
+		return nil, errDeleted()
+	}
 	return g.secrets.Exporter(label, context, length)
 }
 

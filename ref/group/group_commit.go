@@ -68,6 +68,9 @@ type PendingCommit struct {
 // MergePendingCommit moves g to the epoch pc creates (RFC 9420, Sections
 // 12.4.1 and 14). pc must have been created by g in its current epoch.
 func (g *Group) MergePendingCommit(pc *PendingCommit) error {
+	if g.deleted {
+		return errDeleted()
+	}
 	if pc == nil || pc.next == nil || pc.epoch != g.ctx.Epoch || !bytes.Equal(pc.next.ctx.GroupID, g.ctx.GroupID) {
 		return mlserr.New("", mlserr.ErrInvalidInput, "the pending Commit is not one of this group's current epoch (RFC 9420, Section 14)")
 	}
@@ -93,11 +96,8 @@ func (g *Group) Commit(opts *CommitOptions) (*PendingCommit, error) {
 	if opts == nil {
 		opts = &CommitOptions{}
 	}
-	if g.removed {
-		return nil, mlserr.New("", mlserr.ErrInvalidInput, "this member has been removed from the group (RFC 9420, Section 12.1.3)")
-	}
-	if g.reinit != nil {
-		return nil, errReInitClosed()
+	if err := g.canSend(); err != nil {
+		return nil, err
 	}
 	me := g.priv.Leaf()
 	self := framing.MemberSender(uint32(me))

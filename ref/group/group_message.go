@@ -40,6 +40,9 @@ func (g *Group) Process(m *MLSMessage) (*Received, error) {
 	if m == nil {
 		return nil, mlserr.New("", mlserr.ErrInvalidInput, "no message (RFC 9420, Section 6)")
 	}
+	if g.deleted {
+		return nil, errDeleted()
+	}
 	if g.removed {
 		return nil, mlserr.New("", mlserr.ErrInvalidInput, "this member has been removed from the group (RFC 9420, Section 12.1.3)")
 	}
@@ -253,11 +256,8 @@ func (g *Group) sendContent(content *framing.FramedContent, public bool, padding
 // and 15). A member that holds proposals of the epoch must commit them
 // first (Section 12.4).
 func (g *Group) SendApplication(data, authenticatedData []byte, padding int) (*MLSMessage, error) {
-	if g.removed {
-		return nil, mlserr.New("", mlserr.ErrInvalidInput, "this member has been removed from the group (RFC 9420, Section 12.1.3)")
-	}
-	if g.reinit != nil {
-		return nil, errReInitClosed()
+	if err := g.canSend(); err != nil {
+		return nil, err
 	}
 	// [R-12.4-1] [R-15.2-2] pending proposals change the group: they are
 	// committed, and the new epoch applied, before application data is

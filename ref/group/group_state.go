@@ -51,6 +51,9 @@ const groupStateFormat = 2
 //	} PendingProposal;
 //	struct { uint64 epoch; opaque resumption_psk<V>; } ResumptionPSK;
 func (g *Group) MarshalBinary() ([]byte, error) {
+	if g.deleted {
+		return nil, errDeleted()
+	}
 	var w codec.Writer
 	if err := g.marshalState(&w); err != nil {
 		return nil, err

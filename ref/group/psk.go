@@ -164,6 +164,9 @@ func (g *Group) lookupPSK(id *schedule.PreSharedKeyID) ([]byte, bool) {
 // application that hands it to a client joining with a Welcome whose
 // GroupSecrets name it.
 func (g *Group) ResumptionPSK(epoch uint64) ([]byte, bool) {
+	if g.deleted {
+		return nil, false
+	}
 	id := g.ResumptionPSKID(epoch)
 	s, ok := g.lookupPSK(&id)
 	return bytes.Clone(s), ok

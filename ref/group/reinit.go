@@ -69,6 +69,9 @@ func errReInitClosed() error {
 // member lacks is refused with R-12.4.2-25, not R-12.4.2-5, whose check of
 // the PSK's availability presumes a proposal that could be sent.
 func (g *Group) canSend() error {
+	if g.deleted {
+		return errDeleted()
+	}
 	if g.removed {
 		return mlserr.New("", mlserr.ErrInvalidInput, "this member has been removed from the group (RFC 9420, Section 12.1.3)")
 	}
@@ -145,7 +148,12 @@ func (g *Group) startSuccessor(usage schedule.ResumptionPSKUsage, groupID []byte
 // PSKs and the Commit's options; its Adds, Removes and ReInit must be
 // empty. It returns the new group in epoch 1 and the Welcome of members.
 // Any member of g may do this, not only the one that committed the ReInit.
+// g is left as it was; once the new group is established, the member
+// deletes g promptly with Delete (Section 12.4.2).
 func (g *Group) ReInitGroup(kp *KeyPackage, priv *KeyPackagePrivate, members []*KeyPackage, cfg Config, opts *CommitOptions) (*Group, *Welcome, error) {
+	if g.deleted {
+		return nil, nil, errDeleted()
+	}
 	if g.reinit == nil {
 		return nil, nil, mlserr.New("", mlserr.ErrInvalidInput, "no ReInit of this group was committed (RFC 9420, Section 11.2)")
 	}
@@ -211,8 +219,12 @@ func successorPSK(ow *OpenedWelcome, usage schedule.ResumptionPSKUsage) *schedul
 // JoinGroup's checks the Welcome must name the resumption_psk of g's
 // current epoch (the one the ReInit's Commit created) with usage reinit,
 // and its GroupContext must be in epoch 1 with the ReInit's group_id,
-// version, cipher suite and extensions. g is not changed.
+// version, cipher suite and extensions. g is not changed; once joined,
+// the member deletes it promptly with Delete (Section 12.4.2).
 func (g *Group) JoinReInit(wel *Welcome, kp *KeyPackage, priv *KeyPackagePrivate, ratchetTree *tree.RatchetTree, cfg Config) (*Group, error) {
+	if g.deleted {
+		return nil, errDeleted()
+	}
 	if g.reinit == nil {
 		return nil, mlserr.New("", mlserr.ErrInvalidInput, "no ReInit of this group was committed (RFC 9420, Section 11.2)")
 	}

@@ -422,3 +422,75 @@ func TestReInitDeferred(t *testing.T) {
 		t.Fatalf("the Commit covers %d proposals; want the first ReInit, which closes the group", len(c.Proposals))
 	}
 }
+
+// TestDeleteAfterReInit checks that a member deletes the old group's state
+// once it has joined the group a ReInit created (RFC 9420, Section 12.4.2,
+// R-12.4.2-27): the secrets are gone and every operation on the old group
+// fails, without panicking, while the new group works.
+func TestDeleteAfterReInit(t *testing.T) {
+	ms := newTestGroup(t, testSuite, "alice", "bob")
+	alice, bob := ms[0].g, ms[1].g
+	ri := &ReInit{GroupID: []byte("after delete"), Version: MLS10, CipherSuite: alice.Suite().ID(), Extensions: extension.List{}}
+	pskCommit(t, alice, &CommitOptions{ReInit: ri}, bob)
+	s := alice.Suite()
+	akp, apriv := newKP(t, s, "alice new")
+	bkp, bpriv := newKP(t, s, "bob new")
+	aliceNew, wel, err := alice.ReInitGroup(akp, apriv, []*KeyPackage{bkp}, testConfig("alice new"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bobNew, err := bob.JoinReInit(wel, bkp, bpriv, nil, testConfig("bob new"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := alice.secrets.ExporterSecret
+	for _, g := range []*Group{alice, bob} {
+		g.Delete()
+		g.Delete() // a second call is harmless
+	}
+	if len(alice.EpochAuthenticator()) != 0 || len(alice.sigPriv) != 0 || alice.past != nil || alice.resumption != nil {
+		t.Fatal("secrets survive Delete")
+	}
+	for _, b := range secret {
+		if b != 0 {
+			t.Fatal("the exporter_secret was not overwritten")
+		}
+	}
+	if _, ok := alice.ResumptionPSK(alice.Epoch()); ok {
+		t.Fatal("a deleted group still hands out its resumption_psk")
+	}
+	ops := map[string]func(g *Group) error{
+		"Process": func(g *Group) error {
+			_, err := g.Process(&MLSMessage{})
+			return err
+		},
+		"Commit":          func(g *Group) error { _, err := g.Commit(nil); return err },
+		"SendApplication": func(g *Group) error { _, err := g.SendApplication([]byte("x"), nil, 0); return err },
+		"ProposeUpdate":   func(g *Group) error { _, err := g.ProposeUpdate(true); return err },
+		"Exporter":        func(g *Group) error { _, err := g.Exporter("x", nil, 16); return err },
+		"ExportGroupInfo": func(g *Group) error { _, err := g.ExportGroupInfo(GroupInfoOptions{}); return err },
+		"MarshalBinary":   func(g *Group) error { _, err := g.MarshalBinary(); return err },
+		"MergePendingCommit": func(g *Group) error {
+			return g.MergePendingCommit(&PendingCommit{})
+		},
+		"ReInitGroup": func(g *Group) error {
+			_, _, err := g.ReInitGroup(akp, apriv, nil, testConfig("x"), nil)
+			return err
+		},
+		"JoinReInit": func(g *Group) error { _, err := g.JoinReInit(wel, bkp, bpriv, nil, testConfig("x")); return err },
+		"Branch": func(g *Group) error {
+			_, _, err := g.Branch([]byte("b"), akp, apriv, nil, nil, testConfig("x"), nil)
+			return err
+		},
+	}
+	for name, op := range ops {
+		if err := op(alice); !errors.Is(err, mlserr.ErrInvalidInput) {
+			t.Errorf("%s on a deleted group: err = %v, want ErrInvalidInput", name, err)
+		}
+	}
+	_ = alice.Members()
+	_ = alice.Tree()
+	_ = alice.LeafIndex()
+	agree(t, []*member{{"alice", aliceNew}, {"bob", bobNew}})
+	pskCommit(t, bobNew, &CommitOptions{}, aliceNew)
+}
