@@ -129,6 +129,12 @@ func JoinExternal(gi *GroupInfo, kp *KeyPackage, priv *KeyPackagePrivate, opts *
 	if opts == nil {
 		opts = &ExternalJoinOptions{}
 	}
+	// [R-12.4.3-3] a new member (not a resync, which rejoins the group
+	// whose state the client lost) checks the group_id is not one of its
+	// groups.
+	if gi != nil && opts.Resync == nil && cfg.MemberOf != nil && cfg.MemberOf(bytes.Clone(gi.GroupContext.GroupID)) {
+		return nil, nil, mlserr.New("R-12.4.3-3", mlserr.ErrInvalidInput, "this client is already a member of a group with group_id %x", gi.GroupContext.GroupID)
+	}
 	g, pub, err := externalJoinBase(gi, kp, priv, opts.RatchetTree, cfg)
 	if err != nil {
 		return nil, nil, err

@@ -432,4 +432,20 @@ func TestJoinRefusesKnownGroupID(t *testing.T) {
 	if len(asked) != 2 || string(asked[0]) != "known id" {
 		t.Fatalf("MemberOf was asked about %q", asked)
 	}
+
+	// The same for a new member joining by external Commit; a resync
+	// (rejoining a group whose state was lost) is not refused.
+	gi := exportGI(t, alice, GroupInfoOptions{ExternalPub: true, RatchetTree: true})
+	ckp, cpriv := newKP(t, s, "carol")
+	cfg = testConfig("carol")
+	cfg.MemberOf = in("known id")
+	if _, _, err := JoinExternal(gi, ckp, cpriv, nil, cfg); !errors.Is(err, mlserr.ErrInvalidInput) || mlserr.RequirementOf(err) != "R-12.4.3-3" {
+		t.Fatalf("external join: err = %v, want R-12.4.3-3", err)
+	}
+	bkp2, bpriv2 := kpWithSeed(t, s, "bob", "bob resync")
+	cfg = testConfig("bob again")
+	cfg.MemberOf = in("known id")
+	if _, _, err := JoinExternal(gi, bkp2, bpriv2, &ExternalJoinOptions{Resync: new(uint32(bob.LeafIndex()))}, cfg); err != nil {
+		t.Fatalf("resync: %v", err)
+	}
 }
