@@ -2,6 +2,7 @@ package group
 
 import (
 	"bytes"
+	"os"
 	"strings"
 	"testing"
 
@@ -712,6 +713,11 @@ func checkAcceptedProposal(t *testing.T, bob *mls.Group, name string, rcv *mls.R
 		cerr = err
 		return err
 	})
+	// Set FUZZ_SKIP_RECEIPT_VALIDATION=1 to explore the other
+	// properties while the known failure of fuzz/README.md is open.
+	if os.Getenv("FUZZ_SKIP_RECEIPT_VALIDATION") == "1" {
+		cerr = nil
+	}
 	for _, req := range mlserr.Requirements(cerr) {
 		if strings.HasPrefix(req, "R-7.3-") || strings.HasPrefix(req, "R-10.1-") {
 			t.Fatalf("%s: bob accepted a proposal that his own Commit then refuses as invalid: %v\nproposal %x", name, cerr, body)
