@@ -729,3 +729,51 @@ func checkAcceptedProposal(t *testing.T, bob *mls.Group, name string, rcv *mls.R
 		}
 	}
 }
+
+// FuzzProcessLate has bob first process alice's private Commit with a
+// path, moving him to epoch 2, and then receive alice's application
+// message of epoch 1 changed by a mutation script, once or twice (RFC
+// 9420, Sections 9.2 and 15.3: a late application message is decrypted
+// with the keys bob keeps of the past epoch, and each key is used once).
+// Properties: no panic; errors are mlserr errors naming their rule and
+// leave bob's state byte-identical; the unchanged message is accepted
+// once, from epoch 1, with alice's data, leaving bob in epoch 2, and
+// refused the second time; a changed message is refused.
+func FuzzProcessLate(f *testing.F) {
+	fx := newFixture(f)
+	var commit, app fixture.Message
+	for _, m := range fx.Messages {
+		switch m.Name {
+		case "commit-private-path":
+			commit = m
+		case "application":
+			app = m
+		}
+	}
+	for _, s := range mutationSeeds(len(app.Bytes)) {
+		f.Add(s, false)
+		f.Add(s, true)
+	}
+	f.Fuzz(func(t *testing.T, script []byte, twice bool) {
+		bob := restoreBob(t, fx)
+		if process(t, bob, commit.Bytes) == nil {
+			t.Fatal("bob rejects alice's private Commit")
+		}
+		data := fuzzutil.Mutate(app.Bytes, script)
+		same := bytes.Equal(data, app.Bytes)
+		rcv := process(t, bob, data)
+		switch {
+		case same && rcv == nil:
+			t.Fatal("bob rejects alice's late application message")
+		case same:
+			if rcv.Epoch != 1 || bob.Epoch() != 2 || !bytes.Equal(rcv.ApplicationData, []byte("hello bob")) {
+				t.Fatalf("late application message: epoch %d, bob in epoch %d, data %q", rcv.Epoch, bob.Epoch(), rcv.ApplicationData)
+			}
+		case rcv != nil:
+			t.Fatalf("bob accepted a changed late application message (%v from %v)\nmutated  %x\noriginal %x", rcv.ContentType, rcv.Sender, data, app.Bytes)
+		}
+		if twice && process(t, bob, data) != nil {
+			t.Fatalf("bob accepted the same late application message twice\ninput %x", data)
+		}
+	})
+}
