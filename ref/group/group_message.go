@@ -191,8 +191,9 @@ func (g *Group) checkEpoch(groupID []byte, epoch uint64, ct framing.ContentType)
 	return mlserr.New("", mlserr.ErrEpoch, "an application message for epoch %d, while the group is in epoch %d (RFC 9420, Section 15)", epoch, g.ctx.Epoch)
 }
 
-// receiveProposal keeps a verified proposal for the epoch (RFC 9420,
-// Sections 12.1 and 12.4), under its ProposalRef (Section 5.2).
+// receiveProposal validates a verified proposal and keeps it for the epoch
+// (RFC 9420, Sections 7.3, 10.1, 12.1 and 12.4), under its ProposalRef
+// (Section 5.2).
 func (g *Group) receiveProposal(ac *framing.AuthenticatedContent) (*Received, error) {
 	p, err := g.decodeProposal(ac.Content.Proposal)
 	if err != nil {
@@ -200,6 +201,11 @@ func (g *Group) receiveProposal(ac *framing.AuthenticatedContent) (*Received, er
 	}
 	if p.ProposalType == ProposalTypeUpdate && ac.Content.Sender == framing.MemberSender(uint32(g.priv.Leaf())) {
 		return nil, mlserr.New("", mlserr.ErrInvalidInput, "an Update of this member's own arrived from the wire (RFC 9420, Section 12.1.2)")
+	}
+	// [R-10.1-2] [R-7.3-2] the KeyPackage of an Add and the LeafNode of an
+	// Update are validated as they arrive, not only when committed.
+	if err := g.validateReceivedProposal(p, ac.Content.Sender); err != nil {
+		return nil, err
 	}
 	acBytes, err := marshal(ac)
 	if err != nil {
@@ -275,7 +281,10 @@ func (g *Group) SendApplication(data, authenticatedData []byte, padding int) (*M
 
 // Propose sends p as a proposal message of this member (RFC 9420, Section
 // 12.1) and keeps it among the epoch's pending proposals, to be committed
-// by reference. For an Update, use ProposeUpdate.
+// by reference. For an Update, use ProposeUpdate. p is validated first as
+// its receivers will validate it (Sections 7.3 and 10.1): the KeyPackage
+// of an Add; and a PreSharedKey proposal must name a PSK this member holds,
+// as with ProposePSK.
 func (g *Group) Propose(p *Proposal, public bool) (*MLSMessage, error) {
 	if p == nil || p.ProposalType == ProposalTypeUpdate {
 		return nil, mlserr.New("", mlserr.ErrInvalidInput, "Propose takes any proposal but an Update: see ProposeUpdate (RFC 9420, Section 12.1)")
@@ -317,6 +326,17 @@ func (g *Group) propose(p *Proposal, public bool, leafPriv []byte) (*MLSMessage,
 	if err := g.checkOwnCustomProposal(p); err != nil {
 		return nil, err
 	}
+	// [R-10.1-1]
+	if err := g.validateOwnProposal(p); err != nil {
+		return nil, err
+	}
+	return g.sendProposal(p, public, leafPriv)
+}
+
+// sendProposal signs and protects p as a proposal message of this member
+// and keeps it among the epoch's pending proposals (RFC 9420, Sections 6
+// and 12.1), without the sender's checks of propose.
+func (g *Group) sendProposal(p *Proposal, public bool, leafPriv []byte) (*MLSMessage, error) {
 	pb, err := p.Marshal()
 	if err != nil {
 		return nil, err

@@ -280,6 +280,11 @@ type KeyPackageValidation struct {
 	Tree *tree.RatchetTree
 	// LeafIndex is the leaf the new member would occupy.
 	LeafIndex uint32
+	// SignatureKeyMayRepeat leaves the uniqueness of the LeafNode's
+	// signature_key among the members of Tree to a later check, for an Add
+	// proposal received before its Commit, which may also remove that
+	// member (Section 12.2); see tree.LeafValidationContext.
+	SignatureKeyMayRepeat bool
 }
 
 // ValidateKeyPackage checks kp as RFC 9420, Section 10.1 requires of a
@@ -309,10 +314,11 @@ func ValidateKeyPackage(kp *KeyPackage, v *KeyPackageValidation) error {
 	}
 	// [R-10.1-4] [R-10-4] [R-7.3-1]
 	ctx := &tree.LeafValidationContext{
-		GroupParameters: v.Group,
-		LeafIndex:       leafIndex(v.LeafIndex),
-		Source:          tree.SourceKeyPackage,
-		Tree:            v.Tree,
+		GroupParameters:       v.Group,
+		LeafIndex:             leafIndex(v.LeafIndex),
+		Source:                tree.SourceKeyPackage,
+		Tree:                  v.Tree,
+		SignatureKeyMayRepeat: v.SignatureKeyMayRepeat,
 	}
 	if err := tree.ValidateLeafNode(&kp.LeafNode, ctx); err != nil {
 		return mlserr.Wrap("R-10.1-4", mlserr.ErrInvalidKeyPackage, err, "the KeyPackage's LeafNode is not valid for a KeyPackage")

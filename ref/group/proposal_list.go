@@ -216,8 +216,11 @@ func applyProposalList(list []committedProposal, ctx *schedule.GroupContext, t *
 		}
 		// [R-12.2-16] [R-13.4-6] [R-12.3-3] the new leaf must be valid in
 		// the resulting tree (unique keys, supported credentials, the new
-		// extensions, applied before the Adds).
-		if err := tree.ValidateLeafNode(&kp.LeafNode, &tree.LeafValidationContext{GroupParameters: *p, LeafIndex: next, Source: tree.SourceKeyPackage, Tree: t}); err != nil {
+		// extensions, applied before the Adds). validateProposalList
+		// verified its signature with the KeyPackage's
+		// (ValidateKeyPackage), and it covers neither group nor leaf: it
+		// is not verified a second time.
+		if err := tree.ValidateLeafNode(&kp.LeafNode, &tree.LeafValidationContext{GroupParameters: *p, LeafIndex: next, Source: tree.SourceKeyPackage, Tree: t, SignatureVerified: true}); err != nil {
 			return nil, mlserr.Wrap("R-12.2-16", mlserr.ErrInvalidProposal, err, "the Add for leaf %d would make the tree invalid", next)
 		}
 		i, err := t.AddLeaf(kp.LeafNode.Clone())

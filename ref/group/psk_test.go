@@ -237,7 +237,13 @@ func TestPSKRejects(t *testing.T) {
 	// a bad nonce, or a PSK it does not hold, and its state is kept.
 	c := alice.clone()
 	c.cfg.Rand = seeded.New("committer")
-	m, err := bob.clone().Propose(&Proposal{ProposalType: ProposalTypePSK, PreSharedKey: &PreSharedKey{PSK: ext("ext", nonce(1)[2:])}}, true)
+	badNonce := &Proposal{ProposalType: ProposalTypePSK, PreSharedKey: &PreSharedKey{PSK: ext("ext", nonce(1)[2:])}}
+	// The sender refuses it (Propose checks it as ProposePSK would).
+	unchanged(t, bob, func() {
+		_, err := bob.Propose(badNonce, true)
+		wantErr(t, "proposing a bad nonce", err, "R-12.1.4-3", mlserr.ErrInvalidProposal)
+	})
+	m, err := bob.clone().sendProposal(badNonce, true, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -170,7 +170,13 @@ func TestReInit(t *testing.T) {
 			}
 			withNonce := unknown.Clone()
 			withNonce.PSKNonce = bytes.Repeat([]byte{1}, rogue.suite.Nh())
-			pskProp, err := rogue.Propose(&Proposal{ProposalType: ProposalTypePSK, PreSharedKey: &PreSharedKey{PSK: withNonce}}, true)
+			pskByHand := &Proposal{ProposalType: ProposalTypePSK, PreSharedKey: &PreSharedKey{PSK: withNonce}}
+			// Built by hand, Propose refuses it as ProposePSK does.
+			unchanged(t, rogue, func() {
+				_, err := rogue.Propose(pskByHand, true)
+				wantErr(t, "a PSK proposal built by hand naming an unknown PSK", err, "R-12.4.2-5", mlserr.ErrInvalidInput)
+			})
+			pskProp, err := rogue.sendProposal(pskByHand, true, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -149,11 +149,13 @@ func TestCommitRejects(t *testing.T) {
 				t.Fatal(err)
 			}
 			ln.Signature[0] ^= 1 // carol's framing signature is good, her leaf's is not
-			m, err := f.carol.clone().propose(&Proposal{ProposalType: ProposalTypeUpdate, Update: &Update{LeafNode: *ln}}, true, nil)
+			m, err := f.carol.clone().sendProposal(&Proposal{ProposalType: ProposalTypeUpdate, Update: &Update{LeafNode: *ln}}, true, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			deliver(t, m, bob)
+			// Process refuses it on receipt (TestProposalReceiptRejects):
+			// kept as if it had not been, the Commit must still refuse it.
+			keepUnchecked(t, bob, m)
 		}, make: func(t *testing.T, bob *Group) *MLSMessage {
 			return forgeCommit(t, f.alice, &Commit{Proposals: []ProposalOrRef{byRef(lastRef(bob))}})
 		}, req: "R-12.2-3", class: mlserr.ErrInvalidProposal},

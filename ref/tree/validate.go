@@ -72,6 +72,20 @@ type LeafValidationContext struct {
 	// Replaced is the LeafNode an update or commit LeafNode replaces;
 	// when nil, it is the one at LeafIndex in Tree, if any.
 	Replaced *LeafNode
+	// SignatureVerified says that the caller has just verified the
+	// LeafNode's signature itself, so it is not verified again. Only for
+	// a key_package LeafNode, whose signature covers neither group_id nor
+	// leaf index (Section 7.2): a KeyPackage validated on its own and then
+	// once more in the tree it joins. It is ignored for other sources.
+	SignatureVerified bool
+	// SignatureKeyMayRepeat leaves out the uniqueness of signature_key
+	// among the other members, for the LeafNode of an Add proposal
+	// validated when it is received: a Commit may add a client that is
+	// already a member if it also removes it (Section 12.2), and the
+	// Commit's own validation of the tree it produces then enforces the
+	// uniqueness. Every other check, encryption_key uniqueness included,
+	// is made.
+	SignatureKeyMayRepeat bool
 }
 
 // leafCheck carries what the checks of one LeafNode need.
@@ -80,6 +94,8 @@ type leafCheck struct {
 	leaf     treemath.LeafIndex
 	source   LeafNodeSource
 	replaced *LeafNode
+	// verified: the signature was verified by the caller.
+	verified bool
 }
 
 func (p *GroupParameters) validator() credential.Validator {
@@ -112,7 +128,8 @@ func ValidateLeafNode(ln *LeafNode, ctx *LeafValidationContext) error {
 	if replaced == nil && ctx.Tree != nil && (ctx.Source == SourceUpdate || ctx.Source == SourceCommit) {
 		replaced = ctx.Tree.Leaf(ctx.LeafIndex)
 	}
-	c := &leafCheck{p: &ctx.GroupParameters, leaf: ctx.LeafIndex, source: ctx.Source, replaced: replaced}
+	verified := ctx.SignatureVerified && ctx.Source == SourceKeyPackage && ln.LeafNodeSource == SourceKeyPackage
+	c := &leafCheck{p: &ctx.GroupParameters, leaf: ctx.LeafIndex, source: ctx.Source, replaced: replaced, verified: verified}
 	if err := c.checkLeaf(ln, ctx.Tree); err != nil {
 		return err
 	}
@@ -125,7 +142,7 @@ func ValidateLeafNode(ln *LeafNode, ctx *LeafValidationContext) error {
 			continue
 		}
 		// [R-7.3-17] [R-7.3-18]
-		if bytes.Equal(other.SignatureKey, ln.SignatureKey) {
+		if !ctx.SignatureKeyMayRepeat && bytes.Equal(other.SignatureKey, ln.SignatureKey) {
 			return mlserr.New("R-7.3-18", mlserr.ErrInvalidTree, "signature_key of the LeafNode for leaf %d is already the signature_key of leaf %d", ctx.LeafIndex, i)
 		}
 		// [R-7.3-19]
@@ -183,9 +200,11 @@ func (c *leafCheck) checkOwn(ln *LeafNode) error {
 	if err := checkCredentialScheme(&ln.Credential, p.Suite); err != nil {
 		return mlserr.Wrap("R-5.1.2-1", mlserr.ErrInvalidCredential, err, "credential of the LeafNode for leaf %d", c.leaf)
 	}
-	// [R-7.3-5]
-	if err := ln.VerifySignature(p.Suite, p.GroupID, c.leaf); err != nil {
-		return mlserr.Wrap("R-7.3-5", mlserr.ErrInvalidSignature, err, "signature of the LeafNode for leaf %d does not verify with its signature_key", c.leaf)
+	if !c.verified {
+		// [R-7.3-5]
+		if err := ln.VerifySignature(p.Suite, p.GroupID, c.leaf); err != nil {
+			return mlserr.Wrap("R-7.3-5", mlserr.ErrInvalidSignature, err, "signature of the LeafNode for leaf %d does not verify with its signature_key", c.leaf)
+		}
 	}
 	caps := &ln.Capabilities
 	// [R-7.3-6]

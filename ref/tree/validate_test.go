@@ -43,7 +43,7 @@ func TestValidateLeafNode(t *testing.T) {
 		name   string
 		kind   kind
 		mutate func(g *testGroup, ln *LeafNode) // before signing
-		signer treemath.LeafIndex               // whose key signs, for update and commit (default 1)
+		signer treemath.LeafIndex               // whose key signs (default 1 for update and commit, the new member for a key package)
 		after  func(ln *LeafNode)               // after signing
 		ctx    func(g *testGroup, ctx *LeafValidationContext)
 		req    string
@@ -167,6 +167,23 @@ func TestValidateLeafNode(t *testing.T) {
 			ln.EncryptionKey = g.tree.Leaf(3).EncryptionKey
 		}, req: "R-7.3-19", class: mlserr.ErrInvalidTree},
 		{name: "update keeps its own signature key", kind: update},
+		// SignatureVerified skips only the signature, and only of a
+		// key_package LeafNode.
+		{name: "key package signature verified by the caller", kind: keyPackage, after: func(ln *LeafNode) { ln.Signature[0] ^= 1 },
+			ctx: func(_ *testGroup, c *LeafValidationContext) { c.SignatureVerified = true }},
+		{name: "key package signature verified by the caller, other checks kept", kind: keyPackage, mutate: func(g *testGroup, ln *LeafNode) {
+			ln.EncryptionKey = g.tree.Leaf(3).EncryptionKey
+		}, after: func(ln *LeafNode) { ln.Signature[0] ^= 1 },
+			ctx: func(_ *testGroup, c *LeafValidationContext) { c.SignatureVerified = true }, req: "R-7.3-19", class: mlserr.ErrInvalidTree},
+		{name: "update signature is always verified", kind: update, after: func(ln *LeafNode) { ln.Signature[0] ^= 1 },
+			ctx: func(_ *testGroup, c *LeafValidationContext) { c.SignatureVerified = true }, req: "R-7.3-5", class: mlserr.ErrInvalidSignature},
+		// SignatureKeyMayRepeat leaves out signature_key uniqueness only.
+		{name: "key package of a member's client, signature key may repeat", kind: keyPackage, mutate: func(g *testGroup, ln *LeafNode) {
+			ln.SignatureKey = g.tree.Leaf(2).SignatureKey
+		}, signer: 2, ctx: func(g *testGroup, c *LeafValidationContext) { c.SignatureKeyMayRepeat = true }},
+		{name: "signature key may repeat, encryption key may not", kind: keyPackage, mutate: func(g *testGroup, ln *LeafNode) {
+			ln.EncryptionKey = g.tree.Leaf(3).EncryptionKey
+		}, ctx: func(g *testGroup, c *LeafValidationContext) { c.SignatureKeyMayRepeat = true }, req: "R-7.3-19", class: mlserr.ErrInvalidTree},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -178,6 +195,9 @@ func TestValidateLeafNode(t *testing.T) {
 			case keyPackage:
 				ln, priv = g.keyPackageLeaf()
 				ctx.Source, ctx.LeafIndex = SourceKeyPackage, 4
+				if tc.signer != 0 {
+					priv = g.sigPriv[tc.signer]
+				}
 			case update, commit:
 				ln = g.tree.Leaf(1).Clone()
 				ln.EncryptionKey = g.hpkeKey()
