@@ -147,9 +147,9 @@ func (g *Group) checkOwnProposal(view *View, p Proposal, v *Verdict) {
 //     every member of the resulting tree (R-12.2-16, Section 11.1), new
 //     ones included, whose KeyPackages are judged against the new
 //     extensions (Section 12.3: they are used when evaluating the other
-//     proposals). mlsref also judges an Add's KeyPackage against the
-//     GroupContext before the Commit (R-12.2-3): when both reject it, either
-//     reason will do.
+//     proposals, R-12.3-3), and so are the LeafNodes of its Updates. Such
+//     an Add or Update is both an invalid proposal (R-12.2-3) and one that
+//     makes the resulting tree invalid (R-12.2-16): either reason will do.
 func ValidateExtensibility(st *EpochState, entries []Entry, registered []ProposalType) Verdict {
 	var v Verdict
 	req := st.Required
@@ -167,10 +167,15 @@ func ValidateExtensibility(st *EpochState, entries []Entry, registered []Proposa
 		switch {
 		case p.Type == Add:
 			if !p.KeyPackage.Caps.Covers(req) {
-				if !p.KeyPackage.Caps.Covers(st.Required) {
-					v.add("R-12.2-3", mlserr.ErrInvalidProposal, "7.3", fmt.Sprintf("proposal %d: the KeyPackage lacks the group's required capabilities", i))
-				}
+				v.add("R-12.2-3", mlserr.ErrInvalidProposal, "7.3", fmt.Sprintf("proposal %d: the KeyPackage lacks the required capabilities of the new GroupContext (R-12.3-3)", i))
 				v.add("R-12.2-16", mlserr.ErrInvalidProposal, "11.1", fmt.Sprintf("proposal %d: the KeyPackage lacks the required capabilities of the new GroupContext", i))
+			}
+		case p.Type == Update && p.From == FromMember:
+			// [R-12.3-3] the Update's LeafNode too is judged with the new
+			// extensions: an invalid proposal, besides a member of the
+			// resulting tree lacking them (below).
+			if id, ok := st.Tree.Leaf(p.Sender); ok && !st.Caps[id].Covers(req) {
+				v.add("R-12.2-3", mlserr.ErrInvalidProposal, "12.3", fmt.Sprintf("proposal %d: the Update's LeafNode lacks the required capabilities of the new GroupContext", i))
 			}
 		case custom(p.Type):
 			if !slices.Contains(registered, p.Type) {

@@ -72,7 +72,9 @@ func TestValidateExtensibility(t *testing.T) {
 		{"an Add lacking the required capabilities", requires, []Entry{remove(2), addKP(4, Capabilities{})}, registered, []string{"R-12.2-3", "R-12.2-16"}},
 		{"an Add with the required capabilities", requires, []Entry{remove(2), addKP(4, appCaps)}, registered, nil},
 		{"an Add the new GroupContext admits", requires, []Entry{gceReq(nil), addKP(4, Capabilities{})}, registered, nil},
-		{"an Add the new GroupContext refuses", nil, []Entry{gceReq(requires), remove(2), addKP(4, Capabilities{})}, registered, []string{"R-12.2-16"}},
+		{"an Add the new GroupContext refuses", nil, []Entry{gceReq(requires), remove(2), addKP(4, Capabilities{})}, registered, []string{"R-12.2-3", "R-12.2-16"}},
+		{"an Update the new GroupContext refuses", nil, []Entry{gceReq(requires), {Proposal: Proposal{Type: Update, Sender: 2}}}, registered, []string{"R-12.2-3", "R-12.2-16"}},
+		{"an Update the new GroupContext admits", requires, []Entry{gceReq(nil), remove(2), {Proposal: Proposal{Type: Update, Sender: 1}}}, registered, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -256,16 +256,9 @@ func (m *machine) customProposal() {
 			o.custom = append(o.custom, appProp{gp, p})
 		}
 		if rapid.Bool().Draw(m.t, "withRemove") {
-			var cands []uint32
-			for _, l := range m.removable(c) {
-				id, _ := m.mg.Tree().Leaf(l)
-				// ref/group refuses a type that a member the Commit
-				// removes does not support, where RFC 9420 exempts it
-				// (R-12.2-15): a known issue.
-				if m.cfg.KnownIssues || !m.client(id).legacy {
-					cands = append(cands, l)
-				}
-			}
+			// A member the Commit removes need not support the type
+			// (R-12.2-15): legacy members are candidates too.
+			cands := m.removable(c)
 			if len(cands) > 0 {
 				o.removes = []uint32{rapid.SampledFrom(cands).Draw(m.t, "removed")}
 			}
@@ -306,7 +299,8 @@ func (m *machine) customProposal() {
 // out and is committed; otherwise it reaches nobody and the proposer's
 // Commit is refused (R-12.2-16). Or one requiring a GREASE value, which no
 // client supports (R-12.2-16, Section 13.5). Or one dropping the
-// requirement, committed. Or a Commit adding a client, a legacy one when
+// requirement, committed, sometimes by a Commit that also adds a client
+// lacking it, which the new extensions admit (R-12.3-3). Or a Commit adding a client, a legacy one when
 // there is one to add: refused while the requirement stands (R-12.2-3
 // and R-12.2-16), accepted otherwise.
 func (m *machine) requiredCapabilities() {
@@ -337,9 +331,9 @@ func (m *machine) requiredCapabilities() {
 	case 2:
 		p := model.Proposal{Type: model.GroupContextExtensions, ExternalSenders: n}
 		m.sendProposal(c, p, m.gceProposalWith(n, nil, false), rapid.Bool().Draw(m.t, "public"))
-		if m.cfg.KnownIssues && st.Required != nil && m.mg.Current(c.id) {
+		if st.Required != nil && m.mg.Current(c.id) {
 			// The Commit of the GroupContextExtensions adds a client
-			// that only the new GroupContext admits: a known issue.
+			// that only the new GroupContext admits (R-12.3-3).
 			var legacy []model.ClientID
 			for _, id := range m.nonMembers() {
 				if !m.capsOf(m.client(id)).Covers(st.Required) {

@@ -35,10 +35,10 @@
 // from where every later run of the test replays it first. Operations are
 // drawn by their index in an append-only list, so saved cases keep their
 // meaning when operations are added. Cases that expose a known
-// disagreement not yet fixed in ref/group live in testdata/known and are
+// disagreement not yet fixed in ref/group go to testdata/known and are
 // replayed by TestKnownIssues with the exposing operations enabled
-// (Config.KnownIssues); gopter failures print a seed to add to
-// gopterSeeds.
+// (Config.KnownIssues; none is open at present); gopter failures print a
+// seed to add to gopterSeeds.
 //
 // Run runs the property outside `go test`, which is what
 // `mlsref campaign prop` does for a given duration.

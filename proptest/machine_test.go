@@ -64,6 +64,9 @@ func TestKnownIssues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(files) == 0 {
+		t.Log("no open known issue under testdata/known")
+	}
 	for _, f := range files {
 		t.Run(strings.TrimSuffix(filepath.Base(f), ".fail"), func(t *testing.T) {
 			cfg := DefaultConfig()

@@ -206,12 +206,6 @@ func (m *machine) commit(c *client, o commitOptions, what string) bool {
 		mopts.Custom = append(mopts.Custom, p.p)
 	}
 	what = fmt.Sprintf("%s by %s", what, c.name)
-	if issue := m.knownIssue(c, mopts); issue != "" {
-		if !m.cfg.KnownIssues {
-			m.t.Skip("a known issue: " + issue)
-		}
-		m.logf("%s: exposes a known issue: %s", what, issue)
-	}
 	before := m.state(c)
 	pc, err := c.g.Commit(gopts)
 	mm, v := m.mg.CreateCommit(c.id, mopts)
@@ -304,45 +298,4 @@ func (m *machine) join(committer *client, wel *group.Welcome, commit *model.Comm
 		delete(m.seen, c.id)
 		delete(m.lagging, c.id)
 	}
-}
-
-// knownIssue returns what makes the Commit c would create with o expose a
-// known disagreement between ref/group and RFC 9420 (see
-// testdata/known), or "".
-func (m *machine) knownIssue(c *client, o model.CommitOptions) string {
-	view := m.mg.View(c.id)
-	if view == nil || view.Removed {
-		return ""
-	}
-	st := m.mg.State(view.Epoch)
-	entries := m.mg.CommitEntries(c.id, o)
-	req := st.Required
-	removed := map[uint32]bool{}
-	for _, e := range entries {
-		switch e.Proposal.Type {
-		case model.GroupContextExtensions:
-			req = e.Proposal.Required
-		case model.Remove:
-			removed[e.Proposal.Removed] = true
-		}
-	}
-	for _, e := range entries {
-		p := e.Proposal
-		switch {
-		case p.Type == model.Add && !p.KeyPackage.Caps.Covers(st.Required) && p.KeyPackage.Caps.Covers(req):
-			// RFC 9420, Section 12.3: the new extensions are used to
-			// evaluate the other proposals; ref/group judges an Add's
-			// KeyPackage against the old ones too (R-12.2-3).
-			return "an Add that the GroupContextExtensions of the same Commit admits"
-		case !model.IsDefaultProposal(p.Type):
-			for _, mem := range st.Tree.Roster() {
-				if removed[mem.Leaf] && !st.Caps[mem.Client].SupportsProposal(p.Type) {
-					// R-12.2-15 exempts the members the Commit removes;
-					// ref/group requires them to support the type too.
-					return "an application-defined proposal that only a removed member does not support"
-				}
-			}
-		}
-	}
-	return ""
 }

@@ -110,16 +110,17 @@ func (g *Group) decodeProposal(b []byte) (*Proposal, error) {
 
 // checkCustomProposal checks a proposal of a type other than the seven of
 // RFC 9420 in a Commit's proposal list (RFC 9420, Sections 12.2 and 13.2):
-// this member must have registered it, every member must support it, and
-// the application's Validate must accept it.
-func (g *Group) checkCustomProposal(p *Proposal, sender framing.Sender, i int) error {
+// this member must have registered it, every member that will process the
+// Commit (all but those in leaving, the leaves the Commit removes) must
+// support it, and the application's Validate must accept it.
+func (g *Group) checkCustomProposal(p *Proposal, sender framing.Sender, i int, leaving map[treemath.LeafIndex]bool) error {
 	h, ok := g.cfg.Proposals[p.ProposalType]
 	// [R-12.2-15]
 	if !ok || p.Custom == nil || p.ProposalType == 0 || tree.IsDefaultProposalType(p.ProposalType) {
 		return mlserr.Wrap("R-12.2-15", mlserr.ErrInvalidProposal, errUnknownProposalType(p.ProposalType), "proposal %d", i)
 	}
-	// [R-13.2-1]
-	if err := g.membersSupportProposal(p.ProposalType); err != nil {
+	// [R-13.2-1] [R-12.2-15] members being removed need not support it.
+	if err := g.membersSupportProposal(p.ProposalType, leaving); err != nil {
 		return mlserr.Wrap("R-13.2-1", mlserr.ErrInvalidProposal, err, "proposal %d", i)
 	}
 	if h.Validate != nil {
@@ -130,14 +131,15 @@ func (g *Group) checkCustomProposal(p *Proposal, sender framing.Sender, i int) e
 	return nil
 }
 
-// membersSupportProposal checks that every member of the group lists the
-// proposal type t in its capabilities, this member with its true
-// capabilities (RFC 9420, Sections 7.2, 13.2 and 13.5).
-func (g *Group) membersSupportProposal(t ProposalType) error {
+// membersSupportProposal checks that every member of the group but those
+// at the leaves in except lists the proposal type t in its capabilities,
+// this member with its true capabilities (RFC 9420, Sections 7.2, 12.2,
+// 13.2 and 13.5).
+func (g *Group) membersSupportProposal(t ProposalType, except map[treemath.LeafIndex]bool) error {
 	own := g.priv.Leaf()
 	for i := uint32(0); i < g.tree.NumLeaves(); i++ {
 		l := g.tree.Leaf(treemath.LeafIndex(i))
-		if l == nil {
+		if l == nil || except[treemath.LeafIndex(i)] {
 			continue
 		}
 		caps := &l.Capabilities
@@ -164,5 +166,5 @@ func (g *Group) checkOwnCustomProposal(p *Proposal) error {
 		return errUnknownProposalType(p.ProposalType)
 	}
 	// [R-13.2-1]
-	return g.membersSupportProposal(p.ProposalType)
+	return g.membersSupportProposal(p.ProposalType, nil)
 }

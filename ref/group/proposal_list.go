@@ -47,7 +47,9 @@ func pathRequired(list []committedProposal) bool {
 func (g *Group) validateProposalList(list []committedProposal, committer treemath.LeafIndex) error {
 	touched := map[uint32]bool{}
 	removed := map[uint32]bool{}
+	params, leaving := g.listParams(list)
 	var addKeys [][]byte
+	var updates []int // the indices in list of the Updates
 	gce := 0
 	psks := map[string]bool{}
 	for i, cp := range list {
@@ -56,8 +58,9 @@ func (g *Group) validateProposalList(list []committedProposal, committer treemat
 		case ProposalTypeAdd:
 			// [R-12.2-3] [R-10.1-2] and, for the committer's own Adds of
 			// KeyPackages it downloaded, checked before the Commit is
-			// sent: [R-10.1-1]
-			if err := ValidateKeyPackage(&p.Add.KeyPackage, &KeyPackageValidation{Group: *g.params(), Version: g.ctx.Version}); err != nil {
+			// sent: [R-10.1-1]. [R-12.3-3] With the extensions of the
+			// list's GroupContextExtensions, if any.
+			if err := ValidateKeyPackage(&p.Add.KeyPackage, &KeyPackageValidation{Group: *params, Version: g.ctx.Version}); err != nil {
 				return mlserr.Wrap("R-12.2-3", mlserr.ErrInvalidProposal, err, "proposal %d: the Add's KeyPackage is not valid", i)
 			}
 			for _, k := range addKeys {
@@ -80,12 +83,20 @@ func (g *Group) validateProposalList(list []committedProposal, committer treemat
 				return mlserr.New("R-12.2-6", mlserr.ErrInvalidProposal, "proposal %d: a second Update or Remove for leaf %d", i, cp.sender.LeafIndex)
 			}
 			touched[cp.sender.LeafIndex] = true
-			// [R-12.2-3]
+			// [R-12.2-3] [R-12.3-3] with the extensions of the list's
+			// GroupContextExtensions, if any.
 			if err := tree.ValidateLeafNode(&p.Update.LeafNode, &tree.LeafValidationContext{
-				GroupParameters: *g.params(), LeafIndex: treemath.LeafIndex(cp.sender.LeafIndex), Source: tree.SourceUpdate, Tree: g.tree,
+				GroupParameters: *params, LeafIndex: treemath.LeafIndex(cp.sender.LeafIndex), Source: tree.SourceUpdate, Tree: g.tree,
 			}); err != nil {
 				return mlserr.Wrap("R-12.2-3", mlserr.ErrInvalidProposal, err, "proposal %d: the Update's LeafNode is not valid", i)
 			}
+			// [R-12.2-16] each Update was checked against the tree before
+			// the Commit; two of them must not bring the same new key
+			// into the tree after it (Section 7.3).
+			if err := distinctUpdateKeys(list, updates, i); err != nil {
+				return err
+			}
+			updates = append(updates, i)
 		case ProposalTypeRemove:
 			r := p.Remove.Removed
 			// [R-12.2-3]
@@ -140,8 +151,9 @@ func (g *Group) validateProposalList(list []committedProposal, committer treemat
 		default:
 			// [R-12.2-15] [R-13.2-1] a proposal type beyond the default
 			// ones: one the application registered and every member
-			// supports.
-			if err := g.checkCustomProposal(p, cp.sender, i); err != nil {
+			// that will process the Commit supports, those it removes
+			// left out (those it adds are not in the tree yet).
+			if err := g.checkCustomProposal(p, cp.sender, i, leaving); err != nil {
 				return err
 			}
 		}
@@ -156,6 +168,58 @@ func (g *Group) validateProposalList(list []committedProposal, committer treemat
 		}
 	}
 	return nil
+}
+
+// distinctUpdateKeys checks that the Update at list[i] brings neither an
+// encryption_key nor a signature_key that one of the earlier Updates at
+// list[prev] brings (RFC 9420, Sections 7.3 and 12.2): the tree after the
+// Commit holds both.
+func distinctUpdateKeys(list []committedProposal, prev []int, i int) error {
+	ln := &list[i].proposal.Update.LeafNode
+	for _, j := range prev {
+		o := &list[j].proposal.Update.LeafNode
+		// [R-12.2-16] [R-7.3-19]
+		if bytes.Equal(o.EncryptionKey, ln.EncryptionKey) {
+			return mlserr.Wrap("R-12.2-16", mlserr.ErrInvalidProposal,
+				mlserr.New("R-7.3-19", mlserr.ErrInvalidTree, "the new leaves %d and %d have the same encryption_key", list[j].sender.LeafIndex, list[i].sender.LeafIndex),
+				"proposals %d and %d: two Updates with the same encryption_key", j, i)
+		}
+		// [R-12.2-16] [R-7.3-18]
+		if bytes.Equal(o.SignatureKey, ln.SignatureKey) {
+			return mlserr.Wrap("R-12.2-16", mlserr.ErrInvalidProposal,
+				mlserr.New("R-7.3-18", mlserr.ErrInvalidTree, "the new leaves %d and %d have the same signature_key", list[j].sender.LeafIndex, list[i].sender.LeafIndex),
+				"proposals %d and %d: two Updates with the same signature_key", j, i)
+		}
+	}
+	return nil
+}
+
+// listParams returns the group parameters against which the Adds and
+// Updates of list are evaluated, and the leaves list removes (RFC 9420,
+// Sections 12.2 and 12.3). With a GroupContextExtensions in the list, the
+// parameters are those of its new extensions: they apply first, and the
+// other proposals are judged with them. With more than one,
+// validateProposalList refuses the list anyway (R-12.2-11); the first is
+// used.
+func (g *Group) listParams(list []committedProposal) (*tree.GroupParameters, map[treemath.LeafIndex]bool) {
+	ctx := g.ctx
+	leaving := map[treemath.LeafIndex]bool{}
+	for _, cp := range list {
+		switch p := cp.proposal; p.ProposalType {
+		case ProposalTypeGroupContextExtensions:
+			// [R-12.3-3]
+			if p.GroupContextExtensions != nil && ctx == g.ctx {
+				next := *g.ctx
+				next.Extensions = p.GroupContextExtensions.Extensions
+				ctx = &next
+			}
+		case ProposalTypeRemove:
+			if p.Remove != nil {
+				leaving[treemath.LeafIndex(p.Remove.Removed)] = true
+			}
+		}
+	}
+	return groupParams(g.suite, ctx, &g.cfg), leaving
 }
 
 // appliedProposals is what applying a proposal list produced (RFC 9420,
