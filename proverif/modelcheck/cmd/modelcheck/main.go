@@ -35,11 +35,11 @@ func main() {
 		c.Dir = *tool
 	}
 	exe, env := "proverif", "PROVERIF"
+	c.Claims = []int{1, 2, 3, 4, 5, 6, 7}
 	if *tool == "tamarin" {
 		exe, env = "tamarin-prover", "TAMARIN_PROVER"
 	} else {
 		c.Lib = "mls.pvl"
-		c.Claims = []int{1, 2, 3, 4, 5, 6, 7}
 	}
 	if *static {
 		c.Missing = "-static: " + exe + " NOT RUN"
