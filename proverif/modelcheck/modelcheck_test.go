@@ -337,3 +337,82 @@ func TestCheckWithProver(t *testing.T) {
 		}
 	})
 }
+
+const (
+	tamSmall       = "theory T\nbegin\nlemma exec: exists-trace \"Ex #i. E() @ i\"\nlemma sec: \"All #i. E() @ i ==> F() @ i\"\nend\n"
+	tamSmallGood   = "kind correct\nclaim 1\nsanity 1\n1 verified 0.1\n2 verified 0.1\n"
+	tamSmallBroken = "kind broken\nclaim 1\nbase t.spthy\nsanity 1\n1 verified 0.1\n2 falsified 0.1\n"
+	// fakeTamarin answers --prove=LEMMA with a summary in which exec is
+	// verified and sec is whatever $FAKE_SEC says; $FAKE_WARN adds a
+	// wellformedness warning.
+	fakeTamarin = "#!/bin/sh\nlemma=${1#--prove=}\nres=verified\n[ \"$lemma\" = sec ] && res=$FAKE_SEC\n" +
+		"[ -n \"$FAKE_WARN\" ] && printf 'WARNING: 1 wellformedness check failed!\\n'\n" +
+		"printf '==========\\nsummary of summaries:\\n\\nanalyzed: t.spthy\\n\\n  %s (all-traces): %s (3 steps)\\n\\n==========\\n' \"$lemma\" \"$res\"\n"
+)
+
+// TestCheckTamarin runs Check on Tamarin theories, statically and with a
+// fake tamarin-prover, one lemma per run, including the claim coverage.
+func TestCheckTamarin(t *testing.T) {
+	static := []struct {
+		name  string
+		files map[string]string
+		want  Counts
+	}{
+		{"fine", map[string]string{"t.spthy": tamSmall, "t.spthy.expected": tamSmallGood, "t_broken_x.spthy": tamSmall, "t_broken_x.spthy.expected": tamSmallBroken}, Counts{Skipped: 2}},
+		{"sanity not exists-trace", map[string]string{"t.spthy": strings.Replace(tamSmall, "exists-trace ", "", 1), "t.spthy.expected": tamSmallGood}, Counts{Failed: 1}},
+		{"lemma count", map[string]string{"t.spthy": tamSmall, "t.spthy.expected": "kind correct\nclaim 1\nsanity 1\n1 verified 0.1\n"}, Counts{Failed: 1}},
+		{"broken without attack", map[string]string{"t.spthy": tamSmall, "t.spthy.expected": tamSmallGood, "t_broken_x.spthy": tamSmall,
+			"t_broken_x.spthy.expected": strings.Replace(tamSmallBroken, "2 falsified", "2 verified", 1)}, Counts{Failed: 1, Skipped: 1}},
+		{"claim not covered", map[string]string{"t.spthy": tamSmall, "t.spthy.expected": strings.Replace(tamSmallGood, "claim 1", "claim 2", 1),
+			"t_broken_x.spthy": tamSmall, "t_broken_x.spthy.expected": tamSmallBroken}, Counts{Failed: 1, Skipped: 2}},
+	}
+	for _, tc := range static {
+		t.Run(tc.name, func(t *testing.T) {
+			var out bytes.Buffer
+			c := Config{Tool: "tamarin", Dir: writeDir(t, tc.files), Timeout: time.Minute, Out: &out}
+			if tc.name == "claim not covered" {
+				c.Claims = []int{1}
+			}
+			got, err := Check(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tc.want {
+				t.Errorf("counts %+v, want %+v\n%s", got, tc.want, out.String())
+			}
+		})
+	}
+	prover := []struct {
+		name, sec, warn string
+		want            Counts
+	}{
+		{"match", "verified", "", Counts{Passed: 1}},
+		{"falsified", "falsified - found trace", "", Counts{Failed: 1}},
+		{"incomplete", "analysis incomplete", "", Counts{Failed: 1}},
+		{"wellformedness warning", "verified", "1", Counts{Failed: 1}},
+	}
+	for _, tc := range prover {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := writeDir(t, map[string]string{"t.spthy": tamSmall, "t.spthy.expected": tamSmallGood, "prover": fakeTamarin})
+			t.Setenv("FAKE_SEC", tc.sec)
+			t.Setenv("FAKE_WARN", tc.warn)
+			var out bytes.Buffer
+			got, err := Check(Config{Tool: "tamarin", Dir: dir, Prover: filepath.Join(dir, "prover"), Timeout: time.Minute, Out: &out, Record: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tc.want {
+				t.Errorf("counts %+v, want %+v\n%s", got, tc.want, out.String())
+			}
+			if tc.want.Passed == 1 {
+				sc, err := ReadSidecar(filepath.Join(dir, "t.spthy.expected"), "tamarin")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(sc.Results) != 2 || sc.Results[1].Result != "verified" {
+					t.Errorf("recorded sidecar: %+v", sc.Results)
+				}
+			}
+		})
+	}
+}
