@@ -183,7 +183,8 @@ func TestCustomProposalRemovedMember(t *testing.T) {
 // the tree do not repeat one another's encryption_key, each being fresh
 // with respect to the tree before the Commit (RFC 9420, Section 12.2,
 // R-12.2-16, and Section 7.3, R-7.3-19): two Updates, an Update and the
-// committer's path, two Adds. The committer refuses to make such a
+// committer's path, two Adds; nor signature_key (R-7.3-18): two Updates.
+// The committer refuses to make such a
 // Commit and a receiver refuses it with its state byte-identical.
 func TestCommitDuplicateNewKeys(t *testing.T) {
 	f := newRejectFixture(t)
@@ -221,6 +222,33 @@ func TestCommitDuplicateNewKeys(t *testing.T) {
 		mustReject(t, bob, m, "R-12.2-16", mlserr.ErrInvalidProposal)
 		_, err := bob.clone().Process(m)
 		wantReqs(t, err, mlserr.ErrInvalidProposal, "R-12.2-16", "R-7.3-19")
+	})
+	t.Run("two Updates with the same new signature key", func(t *testing.T) {
+		sigPriv, sigPub, err := s.GenerateSignatureKeyPair(seeded.New("a signature key used twice"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		alice, bob := f.alice.clone(), f.bob.clone()
+		for _, g := range []*Group{f.carol, f.dave} {
+			ln := updateOf(t, g, nil)
+			ln.SignatureKey = bytes.Clone(sigPub)
+			if err := ln.Sign(s, sigPriv, g.ctx.GroupID, g.priv.Leaf()); err != nil {
+				t.Fatal(err)
+			}
+			m, err := g.clone().sendProposal(updateProposal(ln), true, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			deliver(t, m, alice, bob)
+		}
+		before := state(t, alice)
+		_, err = alice.Commit(&CommitOptions{})
+		wantReqs(t, err, mlserr.ErrInvalidProposal, "R-12.2-16", "R-7.3-18")
+		if !bytes.Equal(before, state(t, alice)) {
+			t.Fatal("the refused Commit changed the committer's state")
+		}
+		m := forgeCommit(t, alice, &Commit{Proposals: []ProposalOrRef{byRef(bob.pending[0].ref), byRef(bob.pending[1].ref)}})
+		mustReject(t, bob, m, "R-12.2-16", mlserr.ErrInvalidProposal)
 	})
 	t.Run("an Update and the path", func(t *testing.T) {
 		bob := f.bob.clone()
