@@ -2,7 +2,6 @@ package group
 
 import (
 	"bytes"
-	"os"
 	"strings"
 	"testing"
 
@@ -133,19 +132,6 @@ func FuzzProcess(f *testing.F) {
 		}
 		t.Fatalf("bob accepted a message alice never sent (%v from %v)\ninput %x", rcv.ContentType, rcv.Sender, data)
 	})
-}
-
-// unvalidatedOnReceipt names the messages whose changed forms are left
-// out of the seed corpora of FuzzProcessResigned and FuzzProcessDeep (the
-// unchanged message stays): ref/group's Process accepts an Add or Update
-// proposal without validating its KeyPackage or LeafNode (R-10.1-2,
-// R-7.3-2), so bob's own Commit then refuses it, which
-// checkAcceptedProposal reports. Both targets find it within seconds of
-// fuzzing; the seeds are left out only so that go test stays green until
-// ref/group is fixed (see fuzz/README.md). Empty this map then.
-var unvalidatedOnReceipt = map[string]bool{
-	"proposal-public-update":  true,
-	"proposal-public-add-eve": true,
 }
 
 // mutationSeeds are scripts for fuzzutil.Mutate: none, and single edits in
@@ -345,9 +331,6 @@ func FuzzProcessResigned(f *testing.F) {
 	}
 	for i, p := range pubs {
 		for _, s := range mutationSeeds(len(p.pm.Content.Body())) {
-			if s != nil && unvalidatedOnReceipt[p.m.Name] {
-				continue
-			}
 			f.Add(uint8(i), s)
 		}
 	}
@@ -656,9 +639,6 @@ func FuzzProcessDeep(f *testing.F) {
 	ins := inners(f, fx)
 	for i, in := range ins {
 		for _, s := range mutationSeeds(len(in.get(in.pm.Content.Body()))) {
-			if s != nil && unvalidatedOnReceipt[in.msg.Name] {
-				continue
-			}
 			f.Add(uint8(i), s)
 		}
 	}
@@ -713,11 +693,6 @@ func checkAcceptedProposal(t *testing.T, bob *mls.Group, name string, rcv *mls.R
 		cerr = err
 		return err
 	})
-	// Set FUZZ_SKIP_RECEIPT_VALIDATION=1 to explore the other
-	// properties while the known failure of fuzz/README.md is open.
-	if os.Getenv("FUZZ_SKIP_RECEIPT_VALIDATION") == "1" {
-		cerr = nil
-	}
 	for _, req := range mlserr.Requirements(cerr) {
 		if strings.HasPrefix(req, "R-7.3-") || strings.HasPrefix(req, "R-10.1-") {
 			t.Fatalf("%s: bob accepted a proposal that his own Commit then refuses as invalid: %v\nproposal %x", name, cerr, body)
