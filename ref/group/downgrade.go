@@ -29,16 +29,7 @@ import (
 // choose. GREASE values and suites this implementation lacks are skipped.
 // It returns an error of class ErrUnsupported when there is none.
 func BestCipherSuite(preference []ciphersuite.ID, creator *tree.Capabilities, kps []*KeyPackage) (ciphersuite.ID, error) {
-	caps := make([]*tree.Capabilities, 0, len(kps)+1)
-	if creator != nil {
-		// [R-13.5-11]
-		caps = append(caps, ownCapabilities(creator))
-	}
-	for _, kp := range kps {
-		if kp != nil {
-			caps = append(caps, &kp.LeafNode.Capabilities)
-		}
-	}
+	caps := initialCapabilities(creator, kps)
 	for _, s := range preference {
 		if extension.IsGREASE(uint16(s)) {
 			continue
@@ -60,16 +51,7 @@ func BestCipherSuite(preference []ciphersuite.ID, creator *tree.Capabilities, kp
 // preferred first) is supported by all. suite itself must be in
 // preference. The error carries R-11-2.
 func CheckBestOption(version ProtocolVersion, suite ciphersuite.ID, preference []ciphersuite.ID, creator *tree.Capabilities, kps []*KeyPackage) error {
-	caps := make([]*tree.Capabilities, 0, len(kps)+1)
-	if creator != nil {
-		// [R-13.5-11]
-		caps = append(caps, ownCapabilities(creator))
-	}
-	for _, kp := range kps {
-		if kp != nil {
-			caps = append(caps, &kp.LeafNode.Capabilities)
-		}
-	}
+	caps := initialCapabilities(creator, kps)
 	// [R-11-2] the version: mls10 is the only (hence the best) version of
 	// RFC 9420, and every member must list the one chosen.
 	for i, c := range caps {
@@ -91,6 +73,23 @@ func CheckBestOption(version ProtocolVersion, suite ciphersuite.ID, preference [
 		return mlserr.New("R-11-2", mlserr.ErrInvalidInput, "downgrade: the creator and every new member support %v, which the creator prefers to the group's %v", best, suite)
 	}
 	return nil
+}
+
+// initialCapabilities lists the capabilities of a new group's initial
+// members: the creator's own, without GREASE values, and those of the
+// KeyPackages it adds.
+func initialCapabilities(creator *tree.Capabilities, kps []*KeyPackage) []*tree.Capabilities {
+	caps := make([]*tree.Capabilities, 0, len(kps)+1)
+	if creator != nil {
+		// [R-13.5-11]
+		caps = append(caps, ownCapabilities(creator))
+	}
+	for _, kp := range kps {
+		if kp != nil {
+			caps = append(caps, &kp.LeafNode.Capabilities)
+		}
+	}
+	return caps
 }
 
 func allListSuite(caps []*tree.Capabilities, s ciphersuite.ID) bool {
