@@ -70,9 +70,8 @@ func pskPair(t *testing.T, id ciphersuite.ID) (alice, bob *Group, psks PSKMap) {
 	pc := pskCommit(t, alice, &CommitOptions{Adds: []*KeyPackage{bkp}, PSKs: []schedule.PreSharedKeyID{ExternalPSKID([]byte("ext"))}})
 	// [R-8.4-1] the Welcome names the Commit's PSK: without it, bob
 	// cannot join.
-	if _, err := JoinGroup(pc.Welcome, bkp, bpriv, nil, testConfig("bob")); !errors.Is(err, mlserr.ErrInvalidWelcome) {
-		t.Fatalf("joining without the PSK: err = %v, want ErrInvalidWelcome", err)
-	}
+	_, err = JoinGroup(pc.Welcome, bkp, bpriv, nil, testConfig("bob"))
+	wantErr(t, "joining without the PSK", err, "R-8.4-1", mlserr.ErrInvalidWelcome)
 	ow, err := OpenWelcome(pc.Welcome, bkp, bpriv.InitPriv, psks.Lookup, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -421,8 +421,11 @@ func resolvePSKs(ids []schedule.PreSharedKeyID, lookup PSKLookup) ([]schedule.PS
 		if lookup != nil {
 			secret, ok = lookup(id)
 		}
+		// [R-8.4-1] the joiner must inject the very PSKs the
+		// GroupSecrets name, as the Commit's members do; one it does not
+		// hold is an error (Section 12.4.3.1).
 		if !ok {
-			return nil, mlserr.New("", mlserr.ErrInvalidWelcome, "the GroupSecrets name PSK %d (%v), which this client does not hold (RFC 9420, Section 12.4.3.1)", i, id.PSKType)
+			return nil, mlserr.New("R-8.4-1", mlserr.ErrInvalidWelcome, "the GroupSecrets name PSK %d (%v), which this client does not hold (RFC 9420, Section 12.4.3.1)", i, id.PSKType)
 		}
 		out = append(out, schedule.PSK{ID: id.Clone(), Secret: secret})
 	}

@@ -142,7 +142,7 @@ func TestOpenWelcomeRejects(t *testing.T) {
 			mutate: func(in *input) {
 				in.psks = func(*schedule.PreSharedKeyID) ([]byte, bool) { return nil, false }
 			},
-			class: mlserr.ErrInvalidWelcome, req: "",
+			class: mlserr.ErrInvalidWelcome, req: "R-8.4-1",
 		},
 		{
 			name:  "two reinit PSKs",
