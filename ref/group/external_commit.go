@@ -187,9 +187,12 @@ func externalJoinBase(gi *GroupInfo, kp *KeyPackage, priv *KeyPackagePrivate, ra
 		t = t.Clone()
 	}
 	ctx := gi.GroupContext.Clone()
+	// [R-13.5-11] this client's true capabilities, without the GREASE
+	// values its KeyPackage advertises, as JoinGroup compares them.
+	own := ownCapabilities(&kp.LeafNode.Capabilities)
 	for _, e := range ctx.Extensions {
 		// [R-12.4.3-2]
-		if !e.ExtensionType.IsDefault() && !kp.LeafNode.Capabilities.SupportsExtension(e.ExtensionType) {
+		if !e.ExtensionType.IsDefault() && !own.SupportsExtension(e.ExtensionType) {
 			return nil, nil, mlserr.New("R-12.4.3-2", mlserr.ErrUnsupported, "the group uses extension %v, which this client does not support", e.ExtensionType)
 		}
 	}

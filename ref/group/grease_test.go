@@ -426,6 +426,27 @@ func TestJoinRejectsUnsupportedGroupExtension(t *testing.T) {
 	if err == nil || mlserr.RequirementOf(err) == "R-12.4.3-2" {
 		t.Fatalf("err = %v, want a failure other than R-12.4.3-2", err)
 	}
+	// [R-13.5-11] JoinExternal compares the same way: a GroupInfo whose
+	// GroupContext uses 0x2A2A is refused, one without it accepted.
+	external := func(exts extension.List) error {
+		gi, err := alice.ExportGroupInfo(GroupInfoOptions{RatchetTree: true, ExternalPub: true, NoGREASE: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		gi.GroupContext.Extensions = exts
+		if err := gi.Sign(alice.suite, alice.sigPriv); err != nil {
+			t.Fatal(err)
+		}
+		_, _, err = JoinExternal(gi, bkp, bpriv, nil, testConfig("bob"))
+		return err
+	}
+	err = external(extension.List{{ExtensionType: 0x2A2A, ExtensionData: []byte{}}})
+	if !errors.Is(err, mlserr.ErrUnsupported) || mlserr.RequirementOf(err) != "R-12.4.3-2" {
+		t.Fatalf("JoinExternal: err = %v, want R-12.4.3-2", err)
+	}
+	if err := external(extension.List{}); err != nil {
+		t.Fatalf("JoinExternal without the extension: %v", err)
+	}
 }
 
 // TestWelcomeGroupInfoGREASE checks that CommitOptions.GREASE puts GREASE
