@@ -35,6 +35,19 @@ func replace(old, new string) func(string) (string, error) {
 	}
 }
 
+// edits returns an edit that applies each of es in turn.
+func edits(es ...func(string) (string, error)) func(string) (string, error) {
+	return func(src string) (string, error) {
+		for _, e := range es {
+			var err error
+			if src, err = e(src); err != nil {
+				return "", err
+			}
+		}
+		return src, nil
+	}
+}
+
 // move returns an edit that cuts the text from start up to (not
 // including) end and pastes it before at.
 func move(start, end, at string) func(string) (string, error) {
@@ -81,8 +94,10 @@ var mutants = []mutant{
 		// requires a path.
 		replace("case ProposalTypeUpdate, ProposalTypeRemove, ProposalTypeExternalInit, ProposalTypeGroupContextExtensions:\n\t\t\treturn true\n\t\tcase ProposalTypeAdd, ProposalTypePSK, ProposalTypeReInit:",
 			"case ProposalTypeUpdate, ProposalTypeExternalInit, ProposalTypeGroupContextExtensions:\n\t\t\treturn true\n\t\tcase ProposalTypeAdd, ProposalTypePSK, ProposalTypeReInit, ProposalTypeRemove:")},
+	// Both the group's parameters and those of what a member sends
+	// (sendParams, R-7.3-10) skip lifetimes.
 	{"expired-keypackage-accepted", "ref/group/group.go", "KeyPackage lifetimes are not checked (Sections 7.3, 10.1)",
-		replace("SkipLifetime: cfg.SkipLifetime,", "SkipLifetime: true,")},
+		edits(replace("SkipLifetime: cfg.SkipLifetime,", "SkipLifetime: true,"), replace("q.SkipLifetime = false", "q.SkipLifetime = true"))},
 	{"membership-tag-unchecked", "ref/framing/membership_tag.go", "a PublicMessage's membership tag is not verified (Section 6.2)",
 		replace("\tif err := pm.VerifyMembershipTag(suite, membershipKey, ctx); err != nil {\n\t\treturn nil, err\n\t}\n", "")},
 	{"welcome-without-path-secret", "ref/group/group_commit.go", "the Welcome carries no path_secret, so joiners miss their ancestors' keys (Section 12.4.3.1)",

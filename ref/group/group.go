@@ -238,6 +238,17 @@ func groupParams(suite *ciphersuite.Suite, ctx *schedule.GroupContext, cfg *Conf
 	return p
 }
 
+// sendParams returns a copy of p for checking what this member sends
+// (RFC 9420, Sections 7.3 and 10.1): the KeyPackages it adds, by value or
+// in a proposal, and its own LeafNodes. Config.SkipLifetime is for what
+// the member receives; lifetimes of what it sends are always checked.
+func sendParams(p *tree.GroupParameters) *tree.GroupParameters {
+	q := *p
+	// [R-7.3-10]
+	q.SkipLifetime = false
+	return &q
+}
+
 // clone returns a deep copy of g on which a transition is staged.
 func (g *Group) clone() *Group {
 	c := g.cloneSharingTree()

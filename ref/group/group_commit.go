@@ -113,7 +113,7 @@ func (g *Group) Commit(opts *CommitOptions) (*PendingCommit, error) {
 	}
 	for _, kp := range opts.Adds {
 		p := &Proposal{ProposalType: ProposalTypeAdd, Add: &Add{KeyPackage: *kp}}
-		list = append(list, committedProposal{proposal: p, sender: self})
+		list = append(list, committedProposal{proposal: p, sender: self, own: true})
 		refs = append(refs, ProposalOrRef{Type: ProposalOrRefProposal, Proposal: p})
 	}
 	for _, r := range opts.Removes {

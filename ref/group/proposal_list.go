@@ -18,6 +18,10 @@ type committedProposal struct {
 	sender   framing.Sender
 	ref      []byte // nil when committed by value
 	leafPriv []byte // this member's own Update: its new leaf's private key
+	// own marks a proposal by value in a Commit this member creates: it
+	// is checked as something sent (sendParams), not as something
+	// received.
+	own bool
 }
 
 // pathRequired reports whether a Commit covering list must carry a path:
@@ -59,8 +63,14 @@ func (g *Group) validateProposalList(list []committedProposal, committer treemat
 			// [R-12.2-3] [R-10.1-2] and, for the committer's own Adds of
 			// KeyPackages it downloaded, checked before the Commit is
 			// sent: [R-10.1-1]. [R-12.3-3] With the extensions of the
-			// list's GroupContextExtensions, if any.
-			if err := ValidateKeyPackage(&p.Add.KeyPackage, &KeyPackageValidation{Group: *params, Version: g.ctx.Version}); err != nil {
+			// list's GroupContextExtensions, if any. [R-7.3-10] The
+			// committer's own Adds by value are checked with their
+			// lifetimes even when Config.SkipLifetime is set.
+			kpParams := params
+			if cp.own {
+				kpParams = sendParams(params)
+			}
+			if err := ValidateKeyPackage(&p.Add.KeyPackage, &KeyPackageValidation{Group: *kpParams, Version: g.ctx.Version}); err != nil {
 				return mlserr.Wrap("R-12.2-3", mlserr.ErrInvalidProposal, err, "proposal %d: the Add's KeyPackage is not valid", i)
 			}
 			for _, k := range addKeys {

@@ -81,9 +81,8 @@ func (g *Group) validateUpdateLeaf(ln *tree.LeafNode, leaf treemath.LeafIndex, p
 // being one this member holds. The lifetime of a LeafNode being sent is
 // checked even when Config.SkipLifetime is set (R-7.3-10).
 func (g *Group) validateOwnProposal(p *Proposal) error {
-	params := g.params()
 	// [R-7.3-10]
-	params.SkipLifetime = false
+	params := sendParams(g.params())
 	switch p.ProposalType {
 	case ProposalTypeAdd:
 		kp := &KeyPackage{}

@@ -397,3 +397,38 @@ func TestCommitAddSignatureVerifiedOnce(t *testing.T) {
 		t.Fatal("the refused Commit changed the state")
 	}
 }
+
+// TestCommitOwnAddLifetime checks that a committer checks the lifetime of
+// the KeyPackages it adds by value even when its group skips lifetimes of
+// received LeafNodes (RFC 9420, Sections 7.3 and 10.1, R-7.3-10): the
+// Commit is refused and the state unchanged, and the same KeyPackage
+// committed by another member is accepted by this one.
+func TestCommitOwnAddLifetime(t *testing.T) {
+	f := newRejectFixture(t)
+	s := f.alice.suite
+	expired := keyPackageOf(t, s, "eve", func(kp *KeyPackage) {
+		kp.LeafNode.Lifetime.NotAfter = uint64(testNow.Unix()) - 1
+		kp.LeafNode.Lifetime.NotBefore = kp.LeafNode.Lifetime.NotAfter - 3600
+	})
+	alice := f.alice.clone()
+	alice.cfg.SkipLifetime = true
+	before := state(t, alice)
+	pc, err := alice.Commit(&CommitOptions{Adds: []*KeyPackage{expired}})
+	if pc != nil {
+		t.Fatal("a Commit adding an expired KeyPackage was created")
+	}
+	// [R-7.3-10]
+	wantReqs(t, err, mlserr.ErrInvalidProposal, "R-12.2-3", "R-10.1-4", "R-7.3-9")
+	if !bytes.Equal(before, state(t, alice)) {
+		t.Fatal("the refused Commit changed the state")
+	}
+	// A receiver that skips lifetimes takes it from another committer:
+	// the forged Commit gets past the proposal list and fails only at its
+	// confirmation tag.
+	bob := f.bob.clone()
+	bob.cfg.SkipLifetime = true
+	_, err = bob.Process(forgeCommit(t, f.alice, &Commit{Proposals: byValue(addOf(expired))}))
+	if mlserr.RequirementOf(err) != "R-12.4.2-23" {
+		t.Fatalf("a receiver skipping lifetimes: err = %v, want only the forged confirmation tag refused (R-12.4.2-23)", err)
+	}
+}
