@@ -374,6 +374,13 @@ func (g *Group) Propose(c ClientID, p Proposal, public bool) (*Message, Verdict)
 	if g.checkOwnProposal(view, p, &v); !v.Accept() {
 		return nil, v
 	}
+	// What its receivers would refuse (Section 12.1.3).
+	if p.Type == Remove {
+		if _, ok := g.epochs[view.Epoch].Tree.Leaf(p.Removed); !ok {
+			v.add("R-12.1.3-1", mlserr.ErrInvalidProposal, "12.1.3", fmt.Sprintf("a Remove of leaf %d, which is blank or outside the tree", p.Removed))
+			return nil, v
+		}
+	}
 	p.Sender = view.Leaf
 	g.nextRef++
 	r := g.nextRef
@@ -758,6 +765,15 @@ func (g *Group) Judge(c ClientID, m *Message) Verdict {
 		}
 	case ProposalMsg:
 		sp := g.proposals[m.Ref]
+		// A Remove is validated on receipt: its leaf must be a member's
+		// (Section 12.1.3); what else makes a received proposal invalid
+		// on its own (Sections 7.3, 10.1, 12.1.4, 12.1.5, 12.1.7) the
+		// model's senders never produce.
+		if sp != nil && sp.Proposal.Type == Remove {
+			if _, ok := g.epochs[view.Epoch].Tree.Leaf(sp.Proposal.Removed); !ok {
+				v.add("R-12.1.3-1", mlserr.ErrInvalidProposal, "12.1.3", fmt.Sprintf("a Remove of leaf %d, which is blank or outside the tree", sp.Proposal.Removed))
+			}
+		}
 		if m.From == FromExternal {
 			if n := g.epochs[view.Epoch].ExternalSenders; int(m.Sender) >= n {
 				v.add("R-6.1-3", mlserr.ErrMalformed, "6.1", fmt.Sprintf("external sender %d, but the group lists %d", m.Sender, n))

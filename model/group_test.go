@@ -164,6 +164,16 @@ func TestGroupLifecycle(t *testing.T) {
 		t.Fatal("not all in epoch 1")
 	}
 
+	// [R-12.1.3-1] A Remove of a leaf outside the tree is refused by its
+	// sender, and by a receiver when sent anyway (an external sender).
+	_, v = g.Propose(bob, Proposal{Type: Remove, Removed: 7}, false)
+	mustReject(v, "R-12.1.3-1", mlserr.ErrInvalidProposal)
+	mustReject(g.Judge(alice, &Message{Kind: ProposalMsg, Group: "g", Epoch: 1, Sender: 1, Public: true, Ref: func() Ref {
+		g.nextRef++
+		g.proposals[g.nextRef] = &SentProposal{Ref: g.nextRef, Epoch: 1, Proposal: Proposal{Type: Remove, Removed: 7, Sender: 1}}
+		return g.nextRef
+	}()}), "R-12.1.3-1", mlserr.ErrInvalidProposal)
+
 	// Bob proposes to remove Carol; Alice receives it, Carol does not yet.
 	p, v := g.Propose(bob, Proposal{Type: Remove, Removed: 2}, false)
 	mustAccept(v)

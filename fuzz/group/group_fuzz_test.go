@@ -674,10 +674,12 @@ func FuzzProcessDeep(f *testing.F) {
 // still in epoch 1, the Proposal he received encodes to exactly body, and
 // committing it either works and merges or fails leaving his state
 // byte-identical. It must not fail because the proposal's LeafNode or
-// KeyPackage is invalid (Sections 7.3 and 10.1): a member validates those
-// when it receives the Add or Update (R-7.3-2, R-10.1-2), in the same
-// epoch, against the same tree and GroupContext, so a proposal that
-// fails there must have been refused by Process.
+// KeyPackage is invalid (Sections 7.3 and 10.1), nor because a Remove's
+// leaf or a PreSharedKey's nonce or usage is (Sections 12.1.3 and
+// 12.1.4): a member validates those when it receives the proposal
+// (R-7.3-2, R-10.1-2, R-12.1.3-1, R-12.1.4-*), in the same epoch, against
+// the same tree and GroupContext, so a proposal that fails there must have
+// been refused by Process.
 func checkAcceptedProposal(t *testing.T, bob *mls.Group, name string, rcv *mls.Received, body []byte) {
 	t.Helper()
 	if bob.Epoch() != 1 || rcv.ContentType != framing.ContentTypeProposal || rcv.Proposal == nil {
@@ -694,7 +696,9 @@ func checkAcceptedProposal(t *testing.T, bob *mls.Group, name string, rcv *mls.R
 		return err
 	})
 	for _, req := range mlserr.Requirements(cerr) {
-		if strings.HasPrefix(req, "R-7.3-") || strings.HasPrefix(req, "R-10.1-") {
+		// The rules checked on receipt (Sections 7.3, 10.1, 12.1.3 and
+		// 12.1.4): a proposal bob kept cannot break them later.
+		if strings.HasPrefix(req, "R-7.3-") || strings.HasPrefix(req, "R-10.1-") || strings.HasPrefix(req, "R-12.1.3-") || strings.HasPrefix(req, "R-12.1.4-") {
 			t.Fatalf("%s: bob accepted a proposal that his own Commit then refuses as invalid: %v\nproposal %x", name, cerr, body)
 		}
 	}

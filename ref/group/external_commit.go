@@ -1,6 +1,8 @@
 package group
 
 import (
+	"fmt"
+
 	"bytes"
 	"errors"
 
@@ -386,7 +388,7 @@ func (g *Group) validateExternalProposalList(list []committedProposal) error {
 			}
 		case ProposalTypePSK:
 			// [R-12.2-21]
-			if err := g.validatePSKProposal(p.PreSharedKey, i); err != nil {
+			if err := g.validatePSKProposal(p.PreSharedKey, fmt.Sprintf("proposal %d", i)); err != nil {
 				return err
 			}
 			// [R-12.2-10]

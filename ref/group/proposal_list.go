@@ -1,6 +1,8 @@
 package group
 
 import (
+	"fmt"
+
 	"bytes"
 
 	"github.com/mlsref/mlsref/ref/framing"
@@ -141,14 +143,14 @@ func (g *Group) validateProposalList(list []committedProposal, committer treemat
 			if len(list) > 1 {
 				return mlserr.New("R-12.2-12", mlserr.ErrInvalidProposal, "proposal %d: a ReInit together with other proposals", i)
 			}
-			if err := g.validateReInit(p.ReInit, i); err != nil {
+			if err := g.validateReInit(p.ReInit, fmt.Sprintf("proposal %d", i)); err != nil {
 				return err
 			}
 		case ProposalTypeExternalInit:
 			// [R-12.2-14]
 			return mlserr.New("R-12.2-14", mlserr.ErrInvalidProposal, "proposal %d: an ExternalInit in a regular Commit", i)
 		case ProposalTypePSK:
-			if err := g.validatePSKProposal(p.PreSharedKey, i); err != nil {
+			if err := g.validatePSKProposal(p.PreSharedKey, fmt.Sprintf("proposal %d", i)); err != nil {
 				return err
 			}
 			// [R-12.2-10] the same PSK twice; psk_nonce is fresh for each

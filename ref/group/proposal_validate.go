@@ -1,6 +1,8 @@
 package group
 
 import (
+	"github.com/mlsref/mlsref/ref/codec"
+	"github.com/mlsref/mlsref/ref/extension"
 	"github.com/mlsref/mlsref/ref/framing"
 	"github.com/mlsref/mlsref/ref/mlserr"
 	"github.com/mlsref/mlsref/ref/tree"
@@ -26,10 +28,17 @@ import (
 // encryption_key is.
 
 // validateReceivedProposal checks p, received from sender in the current
-// epoch, before it is kept (RFC 9420, Sections 7.3, 10.1, 12.1.1 and
-// 12.1.2). Proposals of other types pass unchanged; their rules are those
-// of the Commit's list.
+// epoch, before it is kept (RFC 9420, Sections 7.3, 10.1 and 12.1): an Add
+// and an Update as described above, and what makes a Remove, PreSharedKey,
+// ReInit or GroupContextExtensions invalid on its own (checkProposalBody).
+// The rules of Section 12.2 about the list, and those of 12.1.7 and 13.4
+// about the members that will support a GroupContextExtensions (which
+// depend on the Adds, Updates and Removes of the same Commit), stay with
+// the Commit.
 func (g *Group) validateReceivedProposal(p *Proposal, sender framing.Sender) error {
+	if err := g.checkProposalBody(p); err != nil {
+		return err
+	}
 	switch p.ProposalType {
 	case ProposalTypeAdd:
 		// [R-10.1-2] [R-7.3-2]
@@ -44,6 +53,62 @@ func (g *Group) validateReceivedProposal(p *Proposal, sender framing.Sender) err
 		// [R-7.3-2]
 		if err := g.validateUpdateLeaf(&p.Update.LeafNode, treemath.LeafIndex(sender.LeafIndex), g.params()); err != nil {
 			return mlserr.Wrap("R-7.3-2", mlserr.ErrInvalidProposal, err, "the received Update's LeafNode is not valid")
+		}
+	}
+	return nil
+}
+
+// checkProposalBody checks what makes a Remove, PreSharedKey, ReInit or
+// GroupContextExtensions proposal invalid in the current epoch whatever
+// Commit covers it (RFC 9420, Sections 8.4, 12.1.3, 12.1.4, 12.1.5, 12.1.7
+// and 13.4), for a received proposal and for one this member sends. Whether
+// this member holds a proposed PSK is not checked: that is a rule of the
+// Commit's processing (R-12.4.2-5), and a receiver that does not hold it
+// need not commit it. Other types pass unchanged.
+func (g *Group) checkProposalBody(p *Proposal) error {
+	switch p.ProposalType {
+	case ProposalTypeRemove:
+		if p.Remove == nil {
+			return nil
+		}
+		// [R-12.1.3-1] the leaf to remove must be a member's.
+		if g.tree.Leaf(treemath.LeafIndex(p.Remove.Removed)) == nil {
+			return mlserr.New("R-12.1.3-1", mlserr.ErrInvalidProposal, "a Remove of leaf %d, which is blank or outside the tree", p.Remove.Removed)
+		}
+	case ProposalTypePSK:
+		if p.PreSharedKey == nil {
+			return nil
+		}
+		if err := p.PreSharedKey.PSK.Validate(); err != nil {
+			return mlserr.Wrap(mlserr.RequirementOf(err), mlserr.ErrInvalidProposal, err, "the PreSharedKey proposal's PreSharedKeyID is not valid (RFC 9420, Section 8.4)")
+		}
+		// [R-12.1.4-1] [R-12.1.4-2] [R-12.1.4-3]
+		return g.validatePSKProposal(p.PreSharedKey, "the PreSharedKey proposal")
+	case ProposalTypeReInit:
+		if p.ReInit == nil {
+			return nil
+		}
+		if err := p.ReInit.Extensions.Validate(); err != nil {
+			return mlserr.Wrap(mlserr.RequirementOf(err), mlserr.ErrInvalidProposal, err, "the ReInit proposal's extensions are not valid (RFC 9420, Section 12.1.5)")
+		}
+		// The version may not go down (Section 12.1.5).
+		return g.validateReInit(p.ReInit, "the ReInit proposal")
+	case ProposalTypeGroupContextExtensions:
+		if p.GroupContextExtensions == nil {
+			return nil
+		}
+		exts := p.GroupContextExtensions.Extensions
+		// [R-13.4-5]
+		if err := exts.Validate(); err != nil {
+			return mlserr.Wrap(mlserr.RequirementOf(err), mlserr.ErrInvalidProposal, err, "the GroupContextExtensions proposal's extensions are not valid (RFC 9420, Section 12.1.7)")
+		}
+		if err := checkExternalSendersExtension(exts); err != nil {
+			return mlserr.Wrap(mlserr.RequirementOf(err), mlserr.ErrInvalidProposal, err, "the GroupContextExtensions proposal's external_senders extension is not valid (RFC 9420, Section 12.1.8.1)")
+		}
+		if e, ok := exts.Find(extension.RequiredCapabilities); ok {
+			if err := codec.Decode(e.ExtensionData, new(tree.RequiredCapabilities)); err != nil {
+				return mlserr.Wrap("", mlserr.ErrInvalidProposal, err, "the GroupContextExtensions proposal's required_capabilities extension does not decode (RFC 9420, Section 11.1)")
+			}
 		}
 	}
 	return nil
@@ -77,10 +142,16 @@ func (g *Group) validateUpdateLeaf(ln *tree.LeafNode, leaf treemath.LeafIndex, p
 // Sections 7.3, 8.4, 10.1 and 12.1), so that nothing is sent that the
 // receivers would refuse on receipt: the KeyPackage of an Add, which the
 // member downloaded, and the LeafNode of its Update, as the receivers
-// check them; and a PreSharedKey proposal as ProposePSK checks it, the PSK
-// being one this member holds. The lifetime of a LeafNode being sent is
-// checked even when Config.SkipLifetime is set (R-7.3-10).
+// check them; a Remove, ReInit or GroupContextExtensions as
+// checkProposalBody does; and a PreSharedKey proposal as ProposePSK checks
+// it, the PSK being one this member holds. The lifetime of a LeafNode
+// being sent is checked even when Config.SkipLifetime is set (R-7.3-10).
 func (g *Group) validateOwnProposal(p *Proposal) error {
+	if p.ProposalType != ProposalTypePSK {
+		if err := g.checkProposalBody(p); err != nil {
+			return err
+		}
+	}
 	// [R-7.3-10]
 	params := sendParams(g.params())
 	switch p.ProposalType {
@@ -106,7 +177,7 @@ func (g *Group) validateOwnProposal(p *Proposal) error {
 		if p.PreSharedKey != nil {
 			psk = p.PreSharedKey
 		}
-		if err := g.validatePSKProposal(psk, 0); err != nil {
+		if err := g.validatePSKProposal(psk, "the PreSharedKey proposal"); err != nil {
 			return err
 		}
 		// [R-12.4.2-5] a PSK this member could not commit itself.

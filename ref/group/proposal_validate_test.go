@@ -143,6 +143,25 @@ func TestProposalReceiptRejects(t *testing.T) {
 		t.Fatal(err)
 	}
 	unlisted := extension.List{{ExtensionType: 0xff03, ExtensionData: []byte{}}}
+	pskOf := func(id schedule.PreSharedKeyID) *Proposal {
+		return &Proposal{ProposalType: ProposalTypePSK, PreSharedKey: &PreSharedKey{PSK: id}}
+	}
+	extPSK := func(n int) schedule.PreSharedKeyID {
+		id := ExternalPSKID([]byte("ext"))
+		id.PSKNonce = bytes.Repeat([]byte{9}, n)
+		return id
+	}
+	resPSK := func(u schedule.ResumptionPSKUsage) schedule.PreSharedKeyID {
+		id := f.alice.ResumptionPSKID(f.alice.Epoch())
+		id.Usage, id.PSKNonce = u, bytes.Repeat([]byte{9}, s.Nh())
+		return id
+	}
+	gce := func(exts extension.List) *Proposal {
+		return &Proposal{ProposalType: ProposalTypeGroupContextExtensions, GroupContextExtensions: &GroupContextExtensions{Extensions: exts}}
+	}
+	reinit := func(v ProtocolVersion) *Proposal {
+		return &Proposal{ProposalType: ProposalTypeReInit, ReInit: &ReInit{GroupID: []byte("next"), Version: v, CipherSuite: s.ID(), Extensions: extension.List{}}}
+	}
 	tests := []struct {
 		name       string
 		send       func(*testing.T, bool) *MLSMessage
@@ -180,6 +199,20 @@ func TestProposalReceiptRejects(t *testing.T) {
 		{name: "Add: init_key equals the encryption key",
 			send: member(f.alice, addOf(keyPackageOf(t, s, "eve", func(kp *KeyPackage) { kp.InitKey = bytes.Clone(kp.LeafNode.EncryptionKey) }))),
 			want: []string{"R-10.1-2", "R-10.1-6"}},
+		{name: "Remove: a leaf outside the tree",
+			send: member(f.alice, &Proposal{ProposalType: ProposalTypeRemove, Remove: &Remove{Removed: 9}}), want: []string{"R-12.1.3-1"}},
+		{name: "PreSharedKey: psk_nonce shorter than KDF.Nh",
+			send: member(f.alice, pskOf(extPSK(s.Nh()-1))), want: []string{"R-12.1.4-3"}},
+		{name: "PreSharedKey: a resumption PSK with usage reinit",
+			send: member(f.alice, pskOf(resPSK(schedule.UsageReinit))), want: []string{"R-12.1.4-1"}},
+		{name: "PreSharedKey: a resumption PSK with usage branch",
+			send: member(f.alice, pskOf(resPSK(schedule.UsageBranch))), want: []string{"R-12.1.4-2"}},
+		{name: "GroupContextExtensions: an external_senders extension that does not decode",
+			send: member(f.alice, gce(extension.List{{ExtensionType: extension.ExternalSenders, ExtensionData: []byte{0xff}}})), want: []string{""}},
+		{name: "GroupContextExtensions: a required_capabilities extension that does not decode",
+			send: member(f.alice, gce(extension.List{{ExtensionType: extension.RequiredCapabilities, ExtensionData: []byte{0xff}}})), want: []string{""}},
+		{name: "ReInit: a version below the group's",
+			send: member(f.alice, reinit(0)), want: []string{""}},
 		{name: "new member Add: another protocol version", publicOnly: true,
 			send: newMember(keyPackageOf(t, s, "eve", version), "eve"), want: []string{"R-10.1-2", "R-10.1-3"}},
 		{name: "new member Add: an encryption key already in the tree", publicOnly: true,
@@ -430,5 +463,47 @@ func TestCommitOwnAddLifetime(t *testing.T) {
 	_, err = bob.Process(forgeCommit(t, f.alice, &Commit{Proposals: byValue(addOf(expired))}))
 	if mlserr.RequirementOf(err) != "R-12.4.2-23" {
 		t.Fatalf("a receiver skipping lifetimes: err = %v, want only the forged confirmation tag refused (R-12.4.2-23)", err)
+	}
+}
+
+// TestProposalReceiptLeavesToCommit checks what validation on receipt
+// leaves to the Commit (RFC 9420, Sections 12.1.4, 12.1.7, 12.2 and
+// 12.4.2): a PreSharedKey proposal naming a PSK the receiver does not hold
+// is kept (R-12.4.2-5 is a rule of the Commit that covers it), and so is a
+// GroupContextExtensions with an extension some member does not support
+// (whether every member supports it depends on the Commit's Updates,
+// Removes and Adds); the receiver's Commit then refuses them.
+func TestProposalReceiptLeavesToCommit(t *testing.T) {
+	f := newRejectFixture(t)
+	s := f.alice.suite
+	unknown := ExternalPSKID([]byte("unknown"))
+	unknown.PSKNonce = bytes.Repeat([]byte{9}, s.Nh())
+	for _, tc := range []struct {
+		name string
+		p    *Proposal
+		req  string
+	}{
+		{"a PSK bob does not hold", &Proposal{ProposalType: ProposalTypePSK, PreSharedKey: &PreSharedKey{PSK: unknown}}, "R-12.4.2-5"},
+		{"an extension no member supports", &Proposal{ProposalType: ProposalTypeGroupContextExtensions, GroupContextExtensions: &GroupContextExtensions{
+			Extensions: extension.List{{ExtensionType: 0xff03, ExtensionData: []byte{}}}}}, "R-12.2-16"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			bob := f.bob.clone()
+			m, err := f.alice.clone().sendProposal(tc.p, true, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := bob.Process(m); err != nil {
+				t.Fatalf("refused on receipt: %v", err)
+			}
+			before := state(t, bob)
+			_, err = bob.Commit(&CommitOptions{})
+			if mlserr.RequirementOf(err) != tc.req {
+				t.Fatalf("committing it: err = %v, want %s", err, tc.req)
+			}
+			if !bytes.Equal(before, state(t, bob)) {
+				t.Fatal("the refused Commit changed the state")
+			}
+		})
 	}
 }

@@ -1,6 +1,8 @@
 package group
 
 import (
+	"fmt"
+
 	"bytes"
 	"io"
 
@@ -181,11 +183,12 @@ func pskIdentity(id *schedule.PreSharedKeyID) string {
 }
 
 // validatePSKProposal checks a PreSharedKey proposal of a regular Commit
-// (RFC 9420, Sections 8.4 and 12.1.4), the i-th of its list.
-func (g *Group) validatePSKProposal(p *PreSharedKey, i int) error {
+// or one received or sent on its own (RFC 9420, Sections 8.4 and 12.1.4),
+// named what in errors.
+func (g *Group) validatePSKProposal(p *PreSharedKey, what string) error {
 	id := &p.PSK
 	if err := id.Validate(); err != nil {
-		return mlserr.Wrap("R-12.2-3", mlserr.ErrInvalidProposal, err, "proposal %d: invalid PreSharedKeyID", i)
+		return mlserr.Wrap("R-12.2-3", mlserr.ErrInvalidProposal, err, "%s: invalid PreSharedKeyID", what)
 	}
 	// A regular Commit is neither a reinitialization (Section 11.2) nor a
 	// branch (Section 11.3), so only usage application is allowed; the
@@ -193,15 +196,15 @@ func (g *Group) validatePSKProposal(p *PreSharedKey, i int) error {
 	special := g.initPSK != nil && pskIdentity(id) == pskIdentity(&g.initPSK.ID)
 	// [R-12.2-3] [R-12.1.4-1] [R-11.2-7] [R-11.2-8]
 	if !special && id.PSKType == schedule.PSKTypeResumption && id.Usage == schedule.UsageReinit {
-		return mlserr.New("R-12.1.4-1", mlserr.ErrInvalidProposal, "proposal %d: a resumption PSK with usage reinit outside a reinitialization", i)
+		return mlserr.New("R-12.1.4-1", mlserr.ErrInvalidProposal, "%s: a resumption PSK with usage reinit outside a reinitialization", what)
 	}
 	// [R-12.2-3] [R-12.1.4-2] [R-11.3-9] [R-11.3-10]
 	if !special && id.PSKType == schedule.PSKTypeResumption && id.Usage == schedule.UsageBranch {
-		return mlserr.New("R-12.1.4-2", mlserr.ErrInvalidProposal, "proposal %d: a resumption PSK with usage branch outside a subgroup branching", i)
+		return mlserr.New("R-12.1.4-2", mlserr.ErrInvalidProposal, "%s: a resumption PSK with usage branch outside a subgroup branching", what)
 	}
 	// [R-12.2-3] [R-12.1.4-3]
 	if len(id.PSKNonce) != g.suite.Nh() {
-		return mlserr.New("R-12.1.4-3", mlserr.ErrInvalidProposal, "proposal %d: psk_nonce of %d bytes, not KDF.Nh = %d", i, len(id.PSKNonce), g.suite.Nh())
+		return mlserr.New("R-12.1.4-3", mlserr.ErrInvalidProposal, "%s: psk_nonce of %d bytes, not KDF.Nh = %d", what, len(id.PSKNonce), g.suite.Nh())
 	}
 	return nil
 }
@@ -274,7 +277,7 @@ func (g *Group) pskProposal(id *schedule.PreSharedKeyID, i int) (*Proposal, erro
 		return nil, err
 	}
 	p := &PreSharedKey{PSK: withNonce}
-	if err := g.validatePSKProposal(p, i); err != nil {
+	if err := g.validatePSKProposal(p, fmt.Sprintf("proposal %d", i)); err != nil {
 		return nil, err
 	}
 	if _, ok := g.lookupPSK(&withNonce); !ok {

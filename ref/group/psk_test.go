@@ -232,8 +232,10 @@ func TestPSKRejects(t *testing.T) {
 		})
 	}
 
-	// The committer refuses too: a PSK proposal received by reference with
-	// a bad nonce, or a PSK it does not hold, and its state is kept.
+	// A PSK proposal with a bad nonce is refused when it arrives
+	// (R-12.1.4-3), so that it blocks neither the receiver's own Commit
+	// nor its application messages; the committer refuses a PSK it does
+	// not hold, and its state is kept.
 	c := alice.clone()
 	c.cfg.Rand = seeded.New("committer")
 	badNonce := &Proposal{ProposalType: ProposalTypePSK, PreSharedKey: &PreSharedKey{PSK: ext("ext", nonce(1)[2:])}}
@@ -246,10 +248,17 @@ func TestPSKRejects(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pskDeliver(t, m, c)
 	before := state(t, c)
-	if _, err := c.Commit(&CommitOptions{}); mlserr.RequirementOf(err) != "R-12.1.4-3" {
-		t.Fatalf("committing a bad nonce by reference: err = %v, want R-12.1.4-3", err)
+	_, err = c.Process(m)
+	wantErr(t, "receiving a bad nonce", err, "R-12.1.4-3", mlserr.ErrInvalidProposal)
+	if !bytes.Equal(before, state(t, c)) {
+		t.Fatal("the refused proposal changed the state")
+	}
+	if _, err := c.clone().SendApplication([]byte("hello"), nil, 0); err != nil {
+		t.Fatalf("sending after the refused proposal: %v", err)
+	}
+	if _, err := c.clone().Commit(&CommitOptions{}); err != nil {
+		t.Fatalf("committing after the refused proposal: %v", err)
 	}
 	if _, err := c.Commit(&CommitOptions{PSKs: []schedule.PreSharedKeyID{ExternalPSKID([]byte("unknown"))}}); mlserr.RequirementOf(err) != "R-12.4.2-5" {
 		t.Fatalf("committing an unknown PSK: err = %v, want R-12.4.2-5", err)

@@ -10,19 +10,19 @@ import (
 	"github.com/mlsref/mlsref/ref/tree"
 )
 
-// validateReInit checks the ReInit proposal p, the i-th of a Commit's list
-// (RFC 9420, Sections 12.1.5 and 12.2).
-func (g *Group) validateReInit(p *ReInit, i int) error {
+// validateReInit checks the ReInit proposal p, named what in errors (RFC
+// 9420, Sections 12.1.5 and 12.2).
+func (g *Group) validateReInit(p *ReInit, what string) error {
 	if p == nil {
-		return mlserr.New("R-12.2-3", mlserr.ErrInvalidProposal, "proposal %d: a ReInit without content", i)
+		return mlserr.New("R-12.2-3", mlserr.ErrInvalidProposal, "%s: a ReInit without content", what)
 	}
 	// A ReInit may not lower the protocol version (Section 12.1.5).
 	if p.Version < g.ctx.Version {
-		return mlserr.New("", mlserr.ErrInvalidProposal, "proposal %d: a ReInit to version %d, below the group's %d (RFC 9420, Section 12.1.5)", i, p.Version, g.ctx.Version)
+		return mlserr.New("", mlserr.ErrInvalidProposal, "%s: a ReInit to version %d, below the group's %d (RFC 9420, Section 12.1.5)", what, p.Version, g.ctx.Version)
 	}
 	// [R-12.2-3]
 	if err := p.Extensions.Validate(); err != nil {
-		return mlserr.Wrap("R-12.2-3", mlserr.ErrInvalidProposal, err, "proposal %d: the ReInit's extensions are invalid", i)
+		return mlserr.Wrap("R-12.2-3", mlserr.ErrInvalidProposal, err, "%s: the ReInit's extensions are invalid", what)
 	}
 	return nil
 }
