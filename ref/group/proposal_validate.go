@@ -25,7 +25,12 @@ import (
 // KeyPackage whose signature_key is a member's may still be added by a
 // Commit that removes that member (Section 12.2), so that uniqueness is
 // not a reason to refuse the Add when it arrives; the uniqueness of its
-// encryption_key is.
+// encryption_key is. So is that of an Update's new encryption_key, even
+// when a Remove of the leaf holding that key is pending or in the same
+// Commit: Section 7.3 judges the LeafNode against the tree of the epoch,
+// and Section 12.2 has no exception for it as it has for signature_key;
+// the removed member may hold the private key, so taking it over would
+// let the removed member read the path secrets sent to the new leaf.
 
 // validateReceivedProposal checks p, received from sender in the current
 // epoch, before it is kept (RFC 9420, Sections 7.3, 10.1 and 12.1): an Add

@@ -507,3 +507,31 @@ func TestProposalReceiptLeavesToCommit(t *testing.T) {
 		})
 	}
 }
+
+// TestUpdateKeyOfRemovedLeaf checks that an Update whose new encryption_key
+// is that of a leaf a pending Remove will take out is refused on receipt
+// (RFC 9420, Section 7.3, R-7.3-2 with R-7.3-19): the key is unique in the
+// tree of the epoch, whatever a Commit may later remove, and the refusal
+// leaves the state byte-identical.
+func TestUpdateKeyOfRemovedLeaf(t *testing.T) {
+	f := newRejectFixture(t)
+	bob := f.bob.clone()
+	m, err := f.alice.clone().Propose(&Proposal{ProposalType: ProposalTypeRemove, Remove: &Remove{Removed: 3}}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bob.Process(m); err != nil {
+		t.Fatal(err)
+	}
+	upd := updateOf(t, f.carol, func(ln *tree.LeafNode) { ln.EncryptionKey = bytes.Clone(f.dave.tree.Leaf(3).EncryptionKey) })
+	m, err = f.carol.clone().sendProposal(updateProposal(upd), true, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := state(t, bob)
+	_, err = bob.Process(m)
+	wantReqs(t, err, mlserr.ErrInvalidProposal, "R-7.3-2", "R-7.3-19")
+	if !bytes.Equal(before, state(t, bob)) {
+		t.Fatal("the refused Update changed the state")
+	}
+}
