@@ -142,11 +142,17 @@ func TestExtensibilityInGroup(t *testing.T) {
 	mustReject(t, g.Judge(carol, m), "", mlserr.ErrUnsupported)
 	// No external sender is listed: refused for that reason.
 	mustReject(t, g.Judge(bob, m), "R-6.1-3", mlserr.ErrMalformed)
-	// Requiring the type while carol lacks it: refused by the committer.
+	// Requiring the type while carol lacks it: [R-12.4-3] the committer
+	// leaves the proposal out of a Commit it would make invalid
+	// (R-12.2-16).
 	_, v = g.Propose(alice, Proposal{Type: GroupContextExtensions, Required: requires}, false)
 	mustAccept(t, v)
-	_, v = g.CreateCommit(alice, CommitOptions{})
-	mustReject(t, v, "R-12.2-16", mlserr.ErrInvalidProposal)
+	if got := g.CommitEntries(alice, CommitOptions{}); len(got) != 0 {
+		t.Fatalf("the committer keeps %v, want nothing", got)
+	}
+	if got := g.CommitEntries(alice, CommitOptions{Removes: []uint32{2}}); len(got) != 2 || got[0].Proposal.Type != GroupContextExtensions {
+		t.Fatalf("the committer removing carol keeps %v, want the GroupContextExtensions and the Remove", got)
+	}
 	// With carol removed, it goes through.
 	merge(g.CreateCommit(alice, CommitOptions{Removes: []uint32{2}}))
 	if g.State(g.Epoch()).Required == nil {

@@ -469,8 +469,10 @@ type CommitOptions struct {
 // except c's own Updates (its path supersedes them) and, where several
 // Updates and Removes apply to one leaf, all but the first Remove, or all
 // but the most recent Update when no Remove applies (Section 12.2); a leaf
-// that o removes by value takes no pending Update or Remove. Then o.Adds,
-// o.Removes, o.PSKs, o.Custom and o.ReInit by value.
+// that o removes by value takes no pending Update or Remove; and, in the
+// order received, only the pending proposals that keep the list one c
+// could commit (R-12.4-3). Then o.Adds, o.Removes, o.PSKs, o.Custom and
+// o.ReInit by value.
 func (g *Group) CommitEntries(c ClientID, o CommitOptions) []Entry {
 	view := g.views[c]
 	removed := map[uint32]bool{}
@@ -487,7 +489,7 @@ func (g *Group) CommitEntries(c ClientID, o CommitOptions) []Entry {
 		}
 	}
 	taken := map[uint32]bool{}
-	var entries []Entry
+	var pending []Entry
 	for _, r := range view.Pending {
 		p := g.proposals[r].Proposal
 		switch p.Type {
@@ -501,8 +503,9 @@ func (g *Group) CommitEntries(c ClientID, o CommitOptions) []Entry {
 			}
 			taken[p.Removed] = true
 		}
-		entries = append(entries, Entry{Ref: r, Proposal: p})
+		pending = append(pending, Entry{Ref: r, Proposal: p})
 	}
+	var entries []Entry
 	for _, kp := range o.Adds {
 		entries = append(entries, Entry{Proposal: Proposal{Type: Add, Sender: view.Leaf, KeyPackage: kp}})
 	}
@@ -519,7 +522,33 @@ func (g *Group) CommitEntries(c ClientID, o CommitOptions) []Entry {
 	if o.ReInit {
 		entries = append(entries, Entry{Proposal: Proposal{Type: ReInit, Sender: view.Leaf}})
 	}
-	return entries
+	// [R-12.4-3] a pending proposal is kept, in the order received, only
+	// if the list of those kept so far, it and the proposals by value is
+	// one c could commit; the others are left out.
+	var kept []Entry
+	for _, e := range pending {
+		trial := append(append(slices.Clone(kept), e), entries...)
+		if g.committable(view, trial) {
+			kept = append(kept, e)
+		}
+	}
+	return append(kept, entries...)
+}
+
+// committable reports whether the member of view could commit entries
+// (RFC 9420, Sections 12.2 and 12.4.2): the list is valid and the member
+// holds its PSKs.
+func (g *Group) committable(view *View, entries []Entry) bool {
+	st := g.epochs[view.Epoch]
+	if !ValidateList(st.Tree, view.Leaf, entries).Accept() || !ValidateExtensibility(st, entries, view.Registers).Accept() {
+		return false
+	}
+	for _, e := range entries {
+		if e.Proposal.Type == PreSharedKey && !g.holds(view, e.Proposal.PSK) {
+			return false
+		}
+	}
+	return true
 }
 
 // CreateCommit records that client c creates a Commit with o (RFC 9420,

@@ -75,18 +75,17 @@ func TestCommitGCEEvaluatesAdds(t *testing.T) {
 		if err := alice.validateAddKeyPackage(ckp, alice.params()); err != nil {
 			t.Fatal(err)
 		}
-		before := state(t, alice)
-		_, err := alice.Commit(&CommitOptions{Adds: []*KeyPackage{ckp}})
-		wantReqs(t, err, mlserr.ErrInvalidProposal, "R-12.2-3", "R-7.3-7")
-		if !bytes.Equal(before, state(t, alice)) {
-			t.Fatal("the refused Commit changed the committer's state")
+		// [R-12.4-3] the committer leaves the GroupContextExtensions out
+		// of a Commit it would make invalid: the Commit adds carol alone.
+		if c := commitList(t, alice, &CommitOptions{Adds: []*KeyPackage{ckp}}); len(c.Proposals) != 1 || c.Proposals[0].Type != ProposalOrRefProposal {
+			t.Fatalf("the Commit covers %v, want the Add by value alone", c.Proposals)
 		}
 		// The same Commit, forged, for bob: the GroupContextExtensions by
 		// reference, the Add by value.
 		c := &Commit{Proposals: append([]ProposalOrRef{byRef(lastRef(bob))}, byValue(addOf(ckp))...)}
 		m := forgeCommit(t, alice, c)
 		mustReject(t, bob, m, "R-12.2-3", mlserr.ErrInvalidProposal)
-		_, err = bob.clone().Process(m)
+		_, err := bob.clone().Process(m)
 		wantReqs(t, err, mlserr.ErrInvalidProposal, "R-12.2-3", "R-7.3-7")
 	})
 }
@@ -209,12 +208,9 @@ func TestCommitDuplicateNewKeys(t *testing.T) {
 	}
 	t.Run("two Updates, committed", func(t *testing.T) {
 		alice, _ := updates(t)
-		before := state(t, alice)
-		_, err := alice.Commit(&CommitOptions{})
-		wantReqs(t, err, mlserr.ErrInvalidProposal, "R-12.2-16", "R-7.3-19")
-		if !bytes.Equal(before, state(t, alice)) {
-			t.Fatal("the refused Commit changed the committer's state")
-		}
+		// [R-12.4-3] the second Update would make the list invalid
+		// (R-12.2-16): the committer leaves it out.
+		wantRefs(t, commitList(t, alice, &CommitOptions{}), alice.pending[0].ref)
 	})
 	t.Run("two Updates, received", func(t *testing.T) {
 		alice, bob := updates(t)
@@ -241,12 +237,8 @@ func TestCommitDuplicateNewKeys(t *testing.T) {
 			}
 			deliver(t, m, alice, bob)
 		}
-		before := state(t, alice)
-		_, err = alice.Commit(&CommitOptions{})
-		wantReqs(t, err, mlserr.ErrInvalidProposal, "R-12.2-16", "R-7.3-18")
-		if !bytes.Equal(before, state(t, alice)) {
-			t.Fatal("the refused Commit changed the committer's state")
-		}
+		// [R-12.4-3]
+		wantRefs(t, commitList(t, alice, &CommitOptions{}), alice.pending[0].ref)
 		m := forgeCommit(t, alice, &Commit{Proposals: []ProposalOrRef{byRef(bob.pending[0].ref), byRef(bob.pending[1].ref)}})
 		mustReject(t, bob, m, "R-12.2-16", mlserr.ErrInvalidProposal)
 	})
@@ -282,4 +274,42 @@ func TestCommitDuplicateNewKeys(t *testing.T) {
 		_, err = f.bob.clone().Process(m)
 		wantReqs(t, err, mlserr.ErrInvalidProposal, "R-12.2-16", "R-7.3-19")
 	})
+}
+
+// commitList creates a Commit of a copy of g with opts, as a PublicMessage,
+// and returns it decoded.
+func commitList(t *testing.T, g *Group, opts *CommitOptions) *Commit {
+	t.Helper()
+	o := *opts
+	o.PublicMessage = true
+	pc, err := g.clone().Commit(&o)
+	if err != nil {
+		t.Fatalf("commit: %v", err)
+	}
+	c, err := DecodeCommit(pc.Message.PublicMessage.Content.Commit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// wantRefs checks that c covers exactly the proposals refs, by reference,
+// in that order.
+func wantRefs(t *testing.T, c *Commit, refs ...[]byte) {
+	t.Helper()
+	var got [][]byte
+	for _, p := range c.Proposals {
+		if p.Type != ProposalOrRefReference {
+			t.Fatalf("the Commit covers a proposal by value: %v", c.Proposals)
+		}
+		got = append(got, p.Reference)
+	}
+	if len(got) != len(refs) {
+		t.Fatalf("the Commit covers %d proposals, want %d", len(got), len(refs))
+	}
+	for i := range refs {
+		if !bytes.Equal(got[i], refs[i]) {
+			t.Fatalf("the Commit's proposal %d is %x, want %x", i, got[i], refs[i])
+		}
+	}
 }

@@ -88,7 +88,8 @@ func (g *Group) MergePendingCommit(pc *PendingCommit) error {
 }
 
 // Commit creates a Commit (RFC 9420, Section 12.4.1) covering opts' Adds and
-// Removes by value and the epoch's pending proposals by reference, with a
+// Removes by value and the epoch's pending proposals by reference (those
+// that keep the list valid, Section 12.4), with a
 // path when one is required or asked for, and a Welcome for the added
 // members. g itself only records the handshake generation a PrivateMessage
 // uses; the new epoch is adopted by MergePendingCommit.
@@ -101,33 +102,27 @@ func (g *Group) Commit(opts *CommitOptions) (*PendingCommit, error) {
 	}
 	me := g.priv.Leaf()
 	self := framing.MemberSender(uint32(me))
-	// [R-12.4.1-2] [R-12.4-3] every proposal received in the epoch, by
-	// reference, but those preferredPending leaves out; a received
-	// proposal that makes the list invalid is not dropped silently: the
-	// Commit is refused and the application decides.
-	var list []committedProposal
-	var refs []ProposalOrRef
-	for _, pp := range g.preferredPending(self, opts) {
-		list = append(list, committedProposal{proposal: pp.proposal, sender: pp.sender, ref: pp.ref})
-		refs = append(refs, ProposalOrRef{Type: ProposalOrRefReference, Reference: bytes.Clone(pp.ref)})
-	}
+	// The proposals by value: opts' Adds, Removes, PSKs, custom
+	// proposals and ReInit, in that order, after those by reference.
+	var own []committedProposal
+	var ownRefs []ProposalOrRef
 	for _, kp := range opts.Adds {
 		p := &Proposal{ProposalType: ProposalTypeAdd, Add: &Add{KeyPackage: *kp}}
-		list = append(list, committedProposal{proposal: p, sender: self, own: true})
-		refs = append(refs, ProposalOrRef{Type: ProposalOrRefProposal, Proposal: p})
+		own = append(own, committedProposal{proposal: p, sender: self, own: true})
+		ownRefs = append(ownRefs, ProposalOrRef{Type: ProposalOrRefProposal, Proposal: p})
 	}
 	for _, r := range opts.Removes {
 		p := &Proposal{ProposalType: ProposalTypeRemove, Remove: &Remove{Removed: r}}
-		list = append(list, committedProposal{proposal: p, sender: self})
-		refs = append(refs, ProposalOrRef{Type: ProposalOrRefProposal, Proposal: p})
+		own = append(own, committedProposal{proposal: p, sender: self})
+		ownRefs = append(ownRefs, ProposalOrRef{Type: ProposalOrRefProposal, Proposal: p})
 	}
 	for _, id := range opts.PSKs {
-		p, err := g.pskProposal(&id, len(list))
+		p, err := g.pskProposal(&id, len(own))
 		if err != nil {
 			return nil, err
 		}
-		list = append(list, committedProposal{proposal: p, sender: self})
-		refs = append(refs, ProposalOrRef{Type: ProposalOrRefProposal, Proposal: p})
+		own = append(own, committedProposal{proposal: p, sender: self})
+		ownRefs = append(ownRefs, ProposalOrRef{Type: ProposalOrRefProposal, Proposal: p})
 	}
 	for _, p := range opts.Custom {
 		if p == nil || p.Custom == nil || p.ProposalType == 0 || tree.IsDefaultProposalType(p.ProposalType) {
@@ -137,8 +132,8 @@ func (g *Group) Commit(opts *CommitOptions) (*PendingCommit, error) {
 		if err := checkOwnProposal(p); err != nil {
 			return nil, err
 		}
-		list = append(list, committedProposal{proposal: p, sender: self})
-		refs = append(refs, ProposalOrRef{Type: ProposalOrRefProposal, Proposal: p})
+		own = append(own, committedProposal{proposal: p, sender: self})
+		ownRefs = append(ownRefs, ProposalOrRef{Type: ProposalOrRefProposal, Proposal: p})
 	}
 	if opts.ReInit != nil {
 		// [R-11.2-1] [R-11.2-2]
@@ -147,9 +142,34 @@ func (g *Group) Commit(opts *CommitOptions) (*PendingCommit, error) {
 		if err := checkOwnProposal(p); err != nil {
 			return nil, err
 		}
-		list = append(list, committedProposal{proposal: p, sender: self})
-		refs = append(refs, ProposalOrRef{Type: ProposalOrRefProposal, Proposal: p})
+		own = append(own, committedProposal{proposal: p, sender: self})
+		ownRefs = append(ownRefs, ProposalOrRef{Type: ProposalOrRefProposal, Proposal: p})
 	}
+	// [R-12.4.1-2] [R-12.4-3] the proposals received in the epoch, by
+	// reference, but those preferredPending leaves out. Each was valid
+	// when received, but together with the others and the proposals by
+	// value one may make the list invalid (two Adds of one client, a
+	// GroupContextExtensions some member does not support, a PSK this
+	// member does not hold, ...). R-12.4-3 asks to include the valid
+	// received proposals as far as the list stays valid, so each is
+	// kept, in the order received, only if the list of those kept so
+	// far, it, and the proposals by value could be committed; the others
+	// are left out, and may be sent again (R-12.4-5). The proposals by
+	// value are the application's request: if they are invalid, the
+	// Commit is refused below.
+	var list []committedProposal
+	var refs []ProposalOrRef
+	for _, pp := range g.preferredPending(self, opts) {
+		cp := committedProposal{proposal: pp.proposal, sender: pp.sender, ref: pp.ref}
+		trial := append(append(slices.Clone(list), cp), own...)
+		if !g.committable(trial, me) {
+			continue
+		}
+		list = append(list, cp)
+		refs = append(refs, ProposalOrRef{Type: ProposalOrRefReference, Reference: bytes.Clone(pp.ref)})
+	}
+	list = append(list, own...)
+	refs = append(refs, ownRefs...)
 	// [R-12.4.1-1] [R-12.4-2]
 	if err := g.validateProposalList(list, me); err != nil {
 		return nil, err
@@ -312,6 +332,23 @@ func (g *Group) Commit(opts *CommitOptions) (*PendingCommit, error) {
 		return nil, err
 	}
 	return pc, nil
+}
+
+// committable reports whether a Commit of the member at leaf me could
+// cover list (RFC 9420, Sections 12.2, 12.3 and 12.4.2): the list is valid,
+// this member holds its PSKs, and applying it gives a valid tree and
+// GroupContext. It runs the checks of Commit up to the path on copies;
+// g is left as it was.
+func (g *Group) committable(list []committedProposal, me treemath.LeafIndex) bool {
+	if g.validateProposalList(list, me) != nil || g.checkCreationDowngrade(list) != nil {
+		return false
+	}
+	if _, _, err := g.committedPSKs(list); err != nil {
+		return false
+	}
+	ctx := g.ctx.Clone()
+	_, err := applyProposalList(list, ctx, g.tree.Fork(), me, func(ctx *schedule.GroupContext) *tree.GroupParameters { return groupParams(g.suite, ctx, &g.cfg) })
+	return err == nil
 }
 
 // preferredPending returns the pending proposals a Commit of self covers

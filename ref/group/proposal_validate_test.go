@@ -294,12 +294,9 @@ func TestProposalReceiptAccepts(t *testing.T) {
 		t.Fatalf("proposing the Add of a member's new KeyPackage: %v", err)
 	}
 	deliver(t, m, bob)
-	before := state(t, bob)
-	_, err = bob.Commit(&CommitOptions{})
-	wantReqs(t, err, mlserr.ErrInvalidProposal, "R-12.2-9")
-	if !bytes.Equal(before, state(t, bob)) {
-		t.Fatal("the refused Commit changed the state")
-	}
+	// [R-12.4-3] alone, the Add would make the list invalid (R-12.2-9):
+	// the committer leaves it out.
+	wantRefs(t, commitList(t, bob, &CommitOptions{}))
 	if _, err := bob.Commit(&CommitOptions{Removes: []uint32{uint32(daveLeaf)}}); err != nil {
 		t.Fatalf("committing the Add with the Remove of the same client: %v", err)
 	}
@@ -472,7 +469,8 @@ func TestCommitOwnAddLifetime(t *testing.T) {
 // is kept (R-12.4.2-5 is a rule of the Commit that covers it), and so is a
 // GroupContextExtensions with an extension some member does not support
 // (whether every member supports it depends on the Commit's Updates,
-// Removes and Adds); the receiver's Commit then refuses them.
+// Removes and Adds); the receiver's Commit then leaves them out
+// (R-12.4-3), and a Commit covering them is refused.
 func TestProposalReceiptLeavesToCommit(t *testing.T) {
 	f := newRejectFixture(t)
 	s := f.alice.suite
@@ -496,10 +494,12 @@ func TestProposalReceiptLeavesToCommit(t *testing.T) {
 			if _, err := bob.Process(m); err != nil {
 				t.Fatalf("refused on receipt: %v", err)
 			}
+			// [R-12.4-3]
+			wantRefs(t, commitList(t, bob, &CommitOptions{}))
 			before := state(t, bob)
-			_, err = bob.Commit(&CommitOptions{})
+			_, err = bob.Process(forgeCommit(t, f.alice, &Commit{Proposals: []ProposalOrRef{byRef(lastRef(bob))}}))
 			if mlserr.RequirementOf(err) != tc.req {
-				t.Fatalf("committing it: err = %v, want %s", err, tc.req)
+				t.Fatalf("a Commit covering it: err = %v, want %s", err, tc.req)
 			}
 			if !bytes.Equal(before, state(t, bob)) {
 				t.Fatal("the refused Commit changed the state")
