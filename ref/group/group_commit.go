@@ -61,8 +61,37 @@ type CommitOptions struct {
 type PendingCommit struct {
 	Message *MLSMessage
 	Welcome *Welcome
+	// LeftOut lists, in the order received, the proposals pending in the
+	// epoch that the Commit does not cover, each with the rule that kept
+	// it out (RFC 9420, Sections 12.2 and 12.4). A committer includes
+	// the valid received proposals only as far as the list stays valid
+	// (R-12.4-3): its own Updates, which its path supersedes (R-12.2-4),
+	// all but the preferred of several Updates and Removes of one leaf
+	// (R-12.2-6, R-12.2-7), a ReInit received with other proposals
+	// (R-12.2-12, R-12.2-13), and any proposal that would make the list
+	// of those kept before it and the Commit's proposals by value one
+	// this member cannot commit (Sections 12.2, 12.3 and 12.4.2: a Remove
+	// of the committer, a PSK it does not hold, ...). Their sender may
+	// send them again in the next epoch (R-12.4-5). LeftOut is not part
+	// of what MarshalBinary writes.
+	LeftOut []LeftOutProposal
 	epoch   uint64
 	next    *Group
+}
+
+// LeftOutProposal is a proposal received in the epoch that a Commit leaves
+// out (RFC 9420, Section 12.4), and why.
+type LeftOutProposal struct {
+	// Ref is the proposal's ProposalRef (Section 5.2), the one a Commit
+	// would have carried, as in Received.ProposalRef.
+	Ref []byte
+	// Sender sent the proposal.
+	Sender framing.Sender
+	// Proposal is the proposal left out.
+	Proposal *Proposal
+	// Err is an mlserr error naming the rule (mlserr.RequirementOf) the
+	// list would break with the proposal in it.
+	Err error
 }
 
 // MergePendingCommit moves g to the epoch pc creates (RFC 9420, Sections
@@ -159,10 +188,12 @@ func (g *Group) Commit(opts *CommitOptions) (*PendingCommit, error) {
 	// Commit is refused below.
 	var list []committedProposal
 	var refs []ProposalOrRef
-	for _, pp := range g.preferredPending(self, opts) {
+	preferred, leftOut := g.preferredPending(self, opts)
+	for _, pp := range preferred {
 		cp := committedProposal{proposal: pp.proposal, sender: pp.sender, ref: pp.ref}
 		trial := append(append(slices.Clone(list), cp), own...)
-		if !g.committable(trial, me) {
+		if err := g.committable(trial, me); err != nil {
+			leftOut[pp] = err
 			continue
 		}
 		list = append(list, cp)
@@ -268,6 +299,12 @@ func (g *Group) Commit(opts *CommitOptions) (*PendingCommit, error) {
 	// were. Only a PrivateMessage's handshake generation is consumed
 	// below, since a key and nonce must never be used twice.
 	pc := &PendingCommit{epoch: g.ctx.Epoch, next: next}
+	for i := range g.pending {
+		pp := &g.pending[i]
+		if err, ok := leftOut[pp]; ok {
+			pc.LeftOut = append(pc.LeftOut, LeftOutProposal{Ref: bytes.Clone(pp.ref), Sender: pp.sender, Proposal: pp.proposal, Err: err})
+		}
+	}
 
 	// [R-12.4.1-11] [R-12.4.1-12] [R-12.4.1-13] [R-12.4.1-15]
 	if len(applied.added) > 0 {
@@ -334,21 +371,24 @@ func (g *Group) Commit(opts *CommitOptions) (*PendingCommit, error) {
 	return pc, nil
 }
 
-// committable reports whether a Commit of the member at leaf me could
+// committable returns nil when a Commit of the member at leaf me could
 // cover list (RFC 9420, Sections 12.2, 12.3 and 12.4.2): the list is valid,
 // this member holds its PSKs, and applying it gives a valid tree and
-// GroupContext. It runs the checks of Commit up to the path on copies;
-// g is left as it was.
-func (g *Group) committable(list []committedProposal, me treemath.LeafIndex) bool {
-	if g.validateProposalList(list, me) != nil || g.checkCreationDowngrade(list) != nil {
-		return false
+// GroupContext; otherwise the error of the first check that fails. It runs
+// the checks of Commit up to the path on copies; g is left as it was.
+func (g *Group) committable(list []committedProposal, me treemath.LeafIndex) error {
+	if err := g.validateProposalList(list, me); err != nil {
+		return err
+	}
+	if err := g.checkCreationDowngrade(list); err != nil {
+		return err
 	}
 	if _, _, err := g.committedPSKs(list); err != nil {
-		return false
+		return err
 	}
 	ctx := g.ctx.Clone()
 	_, err := applyProposalList(list, ctx, g.tree.Fork(), me, func(ctx *schedule.GroupContext) *tree.GroupParameters { return groupParams(g.suite, ctx, &g.cfg) })
-	return err == nil
+	return err
 }
 
 // preferredPending returns the pending proposals a Commit of self covers
@@ -359,8 +399,9 @@ func (g *Group) committable(list []committedProposal, me treemath.LeafIndex) boo
 // A leaf that removes (the Commit's by-value Removes) takes no pending
 // Update or Remove. A received ReInit is left out when the Commit covers
 // anything else, by value or by reference (it can be sent again in a later
-// epoch), and only the first of several is taken.
-func (g *Group) preferredPending(self framing.Sender, opts *CommitOptions) []*pendingProposal {
+// epoch), and only the first of several is taken. The proposals left out
+// are returned with the rule that keeps each out.
+func (g *Group) preferredPending(self framing.Sender, opts *CommitOptions) ([]*pendingProposal, map[*pendingProposal]error) {
 	removes := opts.Removes
 	removed := map[uint32]bool{}
 	for _, r := range removes {
@@ -378,6 +419,7 @@ func (g *Group) preferredPending(self framing.Sender, opts *CommitOptions) []*pe
 			removed[p.Remove.Removed] = true
 		}
 	}
+	leftOut := map[*pendingProposal]error{}
 	taken := map[uint32]bool{}
 	var out []*pendingProposal
 	for i := range g.pending {
@@ -385,14 +427,25 @@ func (g *Group) preferredPending(self framing.Sender, opts *CommitOptions) []*pe
 		switch pp.proposal.ProposalType {
 		case ProposalTypeUpdate:
 			leaf := pp.sender.LeafIndex
-			// [R-12.2-7]
-			if pp.sender == self || removed[leaf] || lastUpdate[leaf] != i {
+			switch {
+			case pp.sender == self:
+				// [R-12.2-4]
+				leftOut[pp] = mlserr.New("R-12.2-4", mlserr.ErrInvalidProposal, "an Update of the committer's own, superseded by the Commit's path")
+				continue
+			case removed[leaf]:
+				// [R-12.2-6] [R-12.2-7]
+				leftOut[pp] = mlserr.New("R-12.2-6", mlserr.ErrInvalidProposal, "an Update of leaf %d, which a Remove applies to", leaf)
+				continue
+			case lastUpdate[leaf] != i:
+				// [R-12.2-6] [R-12.2-7]
+				leftOut[pp] = mlserr.New("R-12.2-6", mlserr.ErrInvalidProposal, "an Update of leaf %d, which a later Update applies to", leaf)
 				continue
 			}
 		case ProposalTypeRemove:
 			leaf := pp.proposal.Remove.Removed
-			// [R-12.2-7]
+			// [R-12.2-6] [R-12.2-7]
 			if taken[leaf] || slices.Contains(removes, leaf) {
+				leftOut[pp] = mlserr.New("R-12.2-6", mlserr.ErrInvalidProposal, "a Remove of leaf %d, which another Remove applies to", leaf)
 				continue
 			}
 			taken[leaf] = true
@@ -406,13 +459,19 @@ func (g *Group) preferredPending(self framing.Sender, opts *CommitOptions) []*pe
 		others = others || pp.proposal.ProposalType != ProposalTypeReInit
 	}
 	reinits := 0
-	return slices.DeleteFunc(out, func(pp *pendingProposal) bool {
+	out = slices.DeleteFunc(out, func(pp *pendingProposal) bool {
 		if pp.proposal.ProposalType != ProposalTypeReInit {
 			return false
 		}
 		reinits++
-		return others || reinits > 1
+		if others || reinits > 1 {
+			// [R-12.2-12] [R-12.2-13]
+			leftOut[pp] = mlserr.New("R-12.2-12", mlserr.ErrInvalidProposal, "a ReInit, which must be a Commit's only proposal")
+			return true
+		}
+		return false
 	})
+	return out, leftOut
 }
 
 // keySchedule runs the key schedule of the epoch g.ctx describes from the

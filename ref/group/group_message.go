@@ -24,8 +24,11 @@ type Received struct {
 	AuthenticatedData []byte
 	// ApplicationData is the content of an application message.
 	ApplicationData []byte
-	// Proposal is a proposal now pending in the epoch.
-	Proposal *Proposal
+	// Proposal is a proposal now pending in the epoch, and ProposalRef
+	// its ProposalRef (Section 5.2), by which a Commit covers it or
+	// PendingCommit.LeftOut reports it.
+	Proposal    *Proposal
+	ProposalRef []byte
 	// Removed is set when a Commit removed this member (Section 12.1.3).
 	Removed bool
 }
@@ -218,7 +221,7 @@ func (g *Group) receiveProposal(ac *framing.AuthenticatedContent) (*Received, er
 	if !slices.ContainsFunc(g.pending, func(pp pendingProposal) bool { return bytes.Equal(pp.ref, ref) }) {
 		g.pending = append(g.pending, pendingProposal{ref: ref, sender: ac.Content.Sender, proposal: p})
 	}
-	return &Received{ContentType: framing.ContentTypeProposal, Sender: ac.Content.Sender, AuthenticatedData: bytes.Clone(ac.Content.AuthenticatedData), Proposal: p}, nil
+	return &Received{ContentType: framing.ContentTypeProposal, Sender: ac.Content.Sender, AuthenticatedData: bytes.Clone(ac.Content.AuthenticatedData), Proposal: p, ProposalRef: bytes.Clone(ref)}, nil
 }
 
 // sendContent signs content of this member and protects it with the keys
