@@ -671,15 +671,20 @@ func FuzzProcessDeep(f *testing.F) {
 }
 
 // checkAcceptedProposal checks a changed proposal bob accepted: he is
-// still in epoch 1, the Proposal he received encodes to exactly body, and
-// committing it either works and merges or fails leaving his state
-// byte-identical. It must not fail because the proposal's LeafNode or
-// KeyPackage is invalid (Sections 7.3 and 10.1), nor because a Remove's
-// leaf or a PreSharedKey's nonce or usage is (Sections 12.1.3 and
-// 12.1.4): a member validates those when it receives the proposal
-// (R-7.3-2, R-10.1-2, R-12.1.3-1, R-12.1.4-*), in the same epoch, against
-// the same tree and GroupContext, so a proposal that fails there must have
-// been refused by Process.
+// still in epoch 1, the Proposal he received encodes to exactly body and
+// comes with a ProposalRef, and committing either works and merges or
+// fails leaving his state byte-identical. A Commit that works covers the
+// proposal by reference or reports it in PendingCommit.LeftOut, never
+// drops it silently (R-12.4-3). Neither the failure of the Commit nor the
+// reason the proposal was left out may be that its LeafNode or KeyPackage
+// is invalid (Sections 7.3 and 10.1), nor that a Remove's leaf or a
+// PreSharedKey's nonce or usage is (Sections 12.1.3 and 12.1.4): a member
+// validates those when it receives the proposal (R-7.3-2, R-10.1-2,
+// R-12.1.3-1, R-12.1.4-*), in the same epoch, against the same tree and
+// GroupContext, so a proposal that breaks them must have been refused by
+// Process. When the accepted proposal is the Commit's only candidate, it
+// cannot be left out under R-12.2-3 (an individual proposal invalid by
+// Section 12.1) either.
 func checkAcceptedProposal(t *testing.T, bob *mls.Group, name string, rcv *mls.Received, body []byte) {
 	t.Helper()
 	if bob.Epoch() != 1 || rcv.ContentType != framing.ContentTypeProposal || rcv.Proposal == nil {
@@ -688,25 +693,66 @@ func checkAcceptedProposal(t *testing.T, bob *mls.Group, name string, rcv *mls.R
 	if b, err := rcv.Proposal.Marshal(); err != nil || !bytes.Equal(b, body) {
 		t.Fatalf("%s: bob accepted the proposal %x as %x (%v)", name, body, b, err)
 	}
+	if len(rcv.ProposalRef) == 0 {
+		t.Fatalf("%s: bob accepted a proposal without its ProposalRef", name)
+	}
 	var pc *mls.PendingCommit
 	var cerr error
 	unchangedOnError(t, bob, "Commit", func() (err error) {
-		pc, err = bob.Commit(&mls.CommitOptions{})
+		pc, err = bob.Commit(&mls.CommitOptions{PublicMessage: true})
 		cerr = err
 		return err
 	})
-	for _, req := range mlserr.Requirements(cerr) {
-		// The rules checked on receipt (Sections 7.3, 10.1, 12.1.3 and
-		// 12.1.4): a proposal bob kept cannot break them later.
+	if receiptRule(cerr) != "" {
+		t.Fatalf("%s: bob accepted a proposal that his own Commit then refuses as invalid: %v\nproposal %x", name, cerr, body)
+	}
+	if pc == nil {
+		return
+	}
+	c, err := mls.DecodeCommit(pc.Message.PublicMessage.Content.Commit)
+	if err != nil {
+		t.Fatalf("%s: bob's own Commit does not decode: %v", name, err)
+	}
+	covered := 0
+	for _, p := range c.Proposals {
+		if p.Type == mls.ProposalOrRefReference && bytes.Equal(p.Reference, rcv.ProposalRef) {
+			covered++
+		}
+	}
+	// bob had no other proposal pending and the Commit has none by
+	// value, so the list was the accepted proposal alone: it cannot have
+	// been left out as an individual proposal invalid by Section 12.1
+	// either (R-12.2-3), which is what receipt checks.
+	alone := len(c.Proposals)+len(pc.LeftOut) == 1
+	left := 0
+	for _, lo := range pc.LeftOut {
+		fuzzutil.CheckError(t, "PendingCommit.LeftOut", body, lo.Err, true)
+		if !bytes.Equal(lo.Ref, rcv.ProposalRef) {
+			continue
+		}
+		left++
+		if req := receiptRule(lo.Err); req != "" || (alone && mlserr.RequirementOf(lo.Err) == "R-12.2-3") {
+			t.Fatalf("%s: bob accepted a proposal that his own Commit then leaves out as invalid: %v\nproposal %x", name, lo.Err, body)
+		}
+	}
+	if covered+left != 1 {
+		t.Fatalf("%s: bob's Commit covers the accepted proposal %d times and reports it left out %d times, want once in all\nproposal %x", name, covered, left, body)
+	}
+	if err := bob.MergePendingCommit(pc); err != nil {
+		t.Fatalf("%s: bob cannot merge his own Commit of an accepted proposal: %v", name, err)
+	}
+}
+
+// receiptRule returns the first requirement err names among the rules a
+// member checks when it receives a proposal (Sections 7.3, 10.1, 12.1.3
+// and 12.1.4), or "".
+func receiptRule(err error) string {
+	for _, req := range mlserr.Requirements(err) {
 		if strings.HasPrefix(req, "R-7.3-") || strings.HasPrefix(req, "R-10.1-") || strings.HasPrefix(req, "R-12.1.3-") || strings.HasPrefix(req, "R-12.1.4-") {
-			t.Fatalf("%s: bob accepted a proposal that his own Commit then refuses as invalid: %v\nproposal %x", name, cerr, body)
+			return req
 		}
 	}
-	if pc != nil {
-		if err := bob.MergePendingCommit(pc); err != nil {
-			t.Fatalf("%s: bob cannot merge his own Commit of an accepted proposal: %v", name, err)
-		}
-	}
+	return ""
 }
 
 // FuzzProcessLate has bob first process alice's private Commit with a

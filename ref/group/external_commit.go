@@ -382,9 +382,9 @@ func (g *Group) validateExternalProposalList(list []committedProposal) error {
 			if removes > 1 {
 				return mlserr.New("R-12.2-18", mlserr.ErrInvalidProposal, "proposal %d: a second Remove in an external Commit", i)
 			}
-			// [R-12.2-3]
+			// [R-12.2-3] [R-12.1.3-1]
 			if g.tree.Leaf(treemath.LeafIndex(p.Remove.Removed)) == nil {
-				return mlserr.New("R-12.2-3", mlserr.ErrInvalidProposal, "proposal %d: Remove of leaf %d, which is blank or outside the tree", i, p.Remove.Removed)
+				return mlserr.Wrap("R-12.2-3", mlserr.ErrInvalidProposal, mlserr.New("R-12.1.3-1", mlserr.ErrInvalidProposal, "leaf %d is blank or outside the tree", p.Remove.Removed), "proposal %d: an invalid Remove", i)
 			}
 		case ProposalTypePSK:
 			// [R-12.2-21]

@@ -156,3 +156,18 @@ func TestCommitReportsLeftOut(t *testing.T) {
 		})
 	}
 }
+
+// TestCommitRemoveOutsideTreeNamesRule checks that a Commit covering a
+// Remove of a leaf outside the tree is refused under R-12.2-3 with the
+// broken rule of Section 12.1.3, R-12.1.3-1, in the error's chain, the same
+// rule a receiver names when it refuses such a proposal on its own.
+func TestCommitRemoveOutsideTreeNamesRule(t *testing.T) {
+	f := newRejectFixture(t)
+	bob := f.bob.clone()
+	before := state(t, bob)
+	_, err := bob.Process(forgeCommit(t, f.alice, &Commit{Proposals: byValue(&Proposal{ProposalType: ProposalTypeRemove, Remove: &Remove{Removed: 9}})}))
+	wantReqs(t, err, mlserr.ErrInvalidProposal, "R-12.2-3", "R-12.1.3-1")
+	if !bytes.Equal(before, state(t, bob)) {
+		t.Fatal("the refused Commit changed the state")
+	}
+}

@@ -111,9 +111,9 @@ func (g *Group) validateProposalList(list []committedProposal, committer treemat
 			updates = append(updates, i)
 		case ProposalTypeRemove:
 			r := p.Remove.Removed
-			// [R-12.2-3]
+			// [R-12.2-3] [R-12.1.3-1]
 			if g.tree.Leaf(treemath.LeafIndex(r)) == nil {
-				return mlserr.New("R-12.2-3", mlserr.ErrInvalidProposal, "proposal %d: Remove of leaf %d, which is blank or outside the tree", i, r)
+				return mlserr.Wrap("R-12.2-3", mlserr.ErrInvalidProposal, mlserr.New("R-12.1.3-1", mlserr.ErrInvalidProposal, "leaf %d is blank or outside the tree", r), "proposal %d: an invalid Remove", i)
 			}
 			// [R-12.2-5]
 			if r == uint32(committer) {
