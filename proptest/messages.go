@@ -3,6 +3,8 @@ package proptest
 import (
 	"bytes"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/mlsref/mlsref/model"
 	"github.com/mlsref/mlsref/ref/group"
@@ -207,6 +209,8 @@ func (m *machine) commit(c *client, o commitOptions, what string) bool {
 	}
 	what = fmt.Sprintf("%s by %s", what, c.name)
 	before := m.state(c)
+	refs := c.g.PendingProposalRefs()
+	mrefs := slices.Clone(m.mg.View(c.id).Pending)
 	pc, err := c.g.Commit(gopts)
 	mm, v := m.mg.CreateCommit(c.id, mopts)
 	m.expect(what, v, err)
@@ -216,6 +220,7 @@ func (m *machine) commit(c *client, o commitOptions, what string) bool {
 		return false
 	}
 	m.logf("%s: %v", what, mm.Commit)
+	m.checkLeftOut(what, refs, mrefs, pc, mm.Commit)
 	env := m.wrap(pc.Message, mm)
 	if o.forge != model.NotForged {
 		if victims := m.others(c); len(victims) > 0 {
@@ -238,6 +243,47 @@ func (m *machine) commit(c *client, o commitOptions, what string) bool {
 	}
 	m.deliverAll()
 	return true
+}
+
+// checkLeftOut checks that ref/group's Commit leaves out the same pending
+// proposals as the model's (RFC 9420, Section 12.4, R-12.4-3): refs and
+// mrefs are the committer's pending proposals before the Commit, in the
+// order received, in ref/group (ProposalRefs) and in the model (Refs), so
+// they pair up by position; PendingCommit.LeftOut must name, in that
+// order, exactly the pending proposals the model's Commit does not cover,
+// each with an mlserr error naming a rule.
+func (m *machine) checkLeftOut(what string, refs [][]byte, mrefs []model.Ref, pc *group.PendingCommit, commit *model.Commit) {
+	m.t.Helper()
+	m.cfg.Stats.check(1)
+	if len(refs) != len(mrefs) {
+		m.t.Fatalf("%s: ref/group has %d proposals pending, the model %d", what, len(refs), len(mrefs))
+	}
+	covered := map[model.Ref]bool{}
+	for _, e := range commit.Entries {
+		if e.Ref != 0 {
+			covered[e.Ref] = true
+		}
+	}
+	var want [][]byte
+	for i, r := range mrefs {
+		if !covered[r] {
+			want = append(want, refs[i])
+		}
+	}
+	if len(pc.LeftOut) != len(want) {
+		m.t.Fatalf("%s: ref/group leaves out %d pending proposals, the model %d", what, len(pc.LeftOut), len(want))
+	}
+	for i, lo := range pc.LeftOut {
+		if !bytes.Equal(lo.Ref, want[i]) {
+			m.t.Fatalf("%s: ref/group's left-out proposal %d is %x, the model's %x", what, i, lo.Ref, want[i])
+		}
+		if mlserr.RequirementOf(lo.Err) == "" && !strings.Contains(fmt.Sprint(lo.Err), "RFC 9420") {
+			m.t.Fatalf("%s: left-out proposal %d: %v names no rule", what, i, lo.Err)
+		}
+	}
+	if len(pc.LeftOut) > 0 {
+		m.cfg.Stats.event(fmt.Sprintf("event: committer leaves out a pending proposal (%s)", mlserr.RequirementOf(pc.LeftOut[0].Err)))
+	}
 }
 
 // others returns the current members other than c.

@@ -295,6 +295,18 @@ func (g *Group) LeafIndex() uint32 { return uint32(g.priv.Leaf()) }
 // Tree returns a copy of the ratchet tree (RFC 9420, Section 7).
 func (g *Group) Tree() *tree.RatchetTree { return g.tree.Clone() }
 
+// PendingProposalRefs returns the ProposalRefs of the proposals pending in
+// the current epoch, received or sent by this member, in the order
+// received (RFC 9420, Sections 5.2 and 12.4): those a Commit of this member
+// would consider, covering them or reporting them in PendingCommit.LeftOut.
+func (g *Group) PendingProposalRefs() [][]byte {
+	out := make([][]byte, len(g.pending))
+	for i := range g.pending {
+		out[i] = bytes.Clone(g.pending[i].ref)
+	}
+	return out
+}
+
 // TreeHash returns the tree hash of the current epoch (RFC 9420, Section
 // 7.8).
 func (g *Group) TreeHash() []byte { return bytes.Clone(g.ctx.TreeHash) }

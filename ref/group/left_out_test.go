@@ -89,6 +89,15 @@ func TestCommitReportsLeftOut(t *testing.T) {
 				}
 				refs[i] = rcv.ProposalRef
 			}
+			pending := bob.PendingProposalRefs()
+			if len(pending) != len(refs) {
+				t.Fatalf("%d proposals pending, want %d", len(pending), len(refs))
+			}
+			for i := range refs {
+				if !bytes.Equal(pending[i], refs[i]) {
+					t.Fatalf("pending proposal %d is %x, want %x", i, pending[i], refs[i])
+				}
+			}
 			opts := tc.opts
 			opts.PublicMessage = true
 			before := state(t, bob)
