@@ -177,7 +177,8 @@ func (m *machine) externalPub(i int) []byte {
 // gce: a current member proposes a GroupContextExtensions setting 0 to 2
 // external senders (RFC 9420, Section 12.1.7), and a current member
 // commits it; or, invalid, a member proposes two, which reach nobody, and
-// its Commit of both is refused (R-12.2-11).
+// its Commit covers the first and leaves the second out (R-12.2-11,
+// R-12.4-3).
 func (m *machine) gce() {
 	if len(m.pendingOf(model.GroupContextExtensions)) > 0 {
 		m.t.Skip("a GroupContextExtensions is pending")
@@ -218,8 +219,9 @@ func (m *machine) gce() {
 }
 
 // reInit: a current member commits a ReInit by value (RFC 9420, Sections
-// 11.2 and 12.1.5); it must be alone (R-12.2-12): with pending proposals
-// or an Add or Remove by value, the Commit is refused. Once a ReInit is
+// 11.2 and 12.1.5); it must be alone (R-12.2-12): with an Add, a Remove
+// or a PSK by value, the Commit is refused; pending proposals are left out
+// of it (R-12.4-3). Once a ReInit is
 // merged, the group sends and accepts nothing more in its last epoch
 // (R-12.4.2-25, R-12.4.2-26), as the following operations check.
 func (m *machine) reInit() {

@@ -199,9 +199,9 @@ func (m *machine) gceProposalWith(n int, req *model.Capabilities, withGREASE boo
 }
 
 // proposeLost has c propose p (gp for ref/group); the proposal reaches
-// nobody, and c then tries to commit it with its other pending proposals
-// (RFC 9420, Section 12.4), which the model judges. It reports whether the
-// proposal was sent.
+// nobody, and c then commits its pending proposals (RFC 9420, Section
+// 12.4), leaving out those that would make the list invalid (R-12.4-3),
+// as the model does. It reports whether the proposal was sent.
 func (m *machine) proposeLost(c *client, gp *group.Proposal, p model.Proposal, what string) bool {
 	public := rapid.Bool().Draw(m.t, "public")
 	what = fmt.Sprintf("%s by %s", what, c.name)
@@ -224,7 +224,7 @@ func (m *machine) proposeLost(c *client, gp *group.Proposal, p model.Proposal, w
 // with a Remove (refused when a member that stays does not support the
 // type, R-13.2-1, or the committer's application did not register it,
 // R-12.2-15); or proposes one its application's validation refuses,
-// which reaches nobody, and its Commit is refused; or an external sender
+// which reaches nobody, and its Commit leaves it out (R-12.4-3); or an external sender
 // sends one (Section 12.1.8): accepted, and sometimes committed, when the
 // type's specification lets external senders send it (appProposal);
 // otherwise every member refuses it (R-12.1.8-2, appInternal), and a
@@ -297,7 +297,7 @@ func (m *machine) customProposal() {
 // proposal type, sometimes its extension type too, keeping the external
 // senders: when every member and every pending Add supports them it goes
 // out and is committed; otherwise it reaches nobody and the proposer's
-// Commit is refused (R-12.2-16). Or one requiring a GREASE value, which no
+// Commit leaves it out (R-12.2-16, R-12.4-3). Or one requiring a GREASE value, which no
 // client supports (R-12.2-16, Section 13.5). Or one dropping the
 // requirement, committed, sometimes by a Commit that also adds a client
 // lacking it, which the new extensions admit (R-12.3-3). Or a Commit adding a client, a legacy one when

@@ -107,12 +107,15 @@ type machine struct {
 	// inbox holds the handshake messages each client has yet to process,
 	// in order; bag the application messages it has yet to receive, in
 	// no order; seen the messages it received, for replays.
-	inbox   map[model.ClientID][]*envelope
-	bag     map[model.ClientID][]*envelope
-	seen    map[model.ClientID][]*envelope
-	lagging map[model.ClientID]bool
-	facts   map[uint64]*epochFacts
-	serial  int
+	inbox map[model.ClientID][]*envelope
+	bag   map[model.ClientID][]*envelope
+	seen  map[model.ClientID][]*envelope
+	// proposalRefs maps a proposal of the model (its group and Ref) to
+	// the ProposalRef ref/group gave it when a member received it.
+	proposalRefs map[modelRef][]byte
+	lagging      map[model.ClientID]bool
+	facts        map[uint64]*epochFacts
+	serial       int
 	// pastEpochs is how many past epochs the clients keep.
 	pastEpochs int
 	// externals are the external senders' keys (RFC 9420, Section

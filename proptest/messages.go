@@ -133,6 +133,8 @@ func (m *machine) deliver(c *client, env *envelope, what string) bool {
 	}
 	m.logf("  %s: accepted", what)
 	switch env.mm.Kind {
+	case model.ProposalMsg:
+		m.recordProposalRef(what, modelRef{env.mm.Group, env.mm.Ref}, rcv.ProposalRef)
 	case model.Application:
 		m.cfg.Stats.check(1)
 		if !bytes.Equal(rcv.ApplicationData, env.data) || rcv.Sender.LeafIndex != env.mm.Sender {
@@ -245,18 +247,88 @@ func (m *machine) commit(c *client, o commitOptions, what string) bool {
 	return true
 }
 
+// modelRef names a proposal of the model: its group and Ref.
+type modelRef struct {
+	group string
+	ref   model.Ref
+}
+
+// recordProposalRef records the ProposalRef a member gave the model's
+// proposal r on receipt; every member must give it the same one (RFC 9420,
+// Section 5.2).
+func (m *machine) recordProposalRef(what string, r modelRef, ref []byte) {
+	m.t.Helper()
+	if m.proposalRefs == nil {
+		m.proposalRefs = map[modelRef][]byte{}
+	}
+	if old, ok := m.proposalRefs[r]; ok && !bytes.Equal(old, ref) {
+		m.t.Fatalf("%s: ProposalRef %x, another member had %x", what, ref, old)
+	}
+	m.proposalRefs[r] = bytes.Clone(ref)
+}
+
 // checkLeftOut checks that ref/group's Commit leaves out the same pending
-// proposals as the model's (RFC 9420, Section 12.4, R-12.4-3): refs and
+// proposals as the model's (RFC 9420, Section 12.4, R-12.4-3). refs and
 // mrefs are the committer's pending proposals before the Commit, in the
-// order received, in ref/group (ProposalRefs) and in the model (Refs), so
-// they pair up by position; PendingCommit.LeftOut must name, in that
-// order, exactly the pending proposals the model's Commit does not cover,
-// each with an mlserr error naming a rule.
+// order received, in ref/group (ProposalRefs) and in the model (Refs). A
+// model Ref gets its ProposalRef from the members that received it
+// (recordProposalRef); the committer's own proposals that nobody received
+// yet pair up, in order, with the ProposalRefs left. ref/group keeps a
+// proposal received twice once (the same AuthenticatedContent has the same
+// ProposalRef: a replay, or an identical proposal signed again with a
+// deterministic signature scheme), where the model keeps two Refs; such a
+// later copy is dropped from the model's list. The two lists must then be
+// the same, and PendingCommit.LeftOut must list, in that order, exactly
+// the pending proposals the model's Commit does not cover, each with an
+// error naming a rule.
 func (m *machine) checkLeftOut(what string, refs [][]byte, mrefs []model.Ref, pc *group.PendingCommit, commit *model.Commit) {
 	m.t.Helper()
 	m.cfg.Stats.check(1)
-	if len(refs) != len(mrefs) {
-		m.t.Fatalf("%s: ref/group has %d proposals pending, the model %d", what, len(refs), len(mrefs))
+	byModel := make([][]byte, len(mrefs))
+	known := map[string]bool{}
+	var unknown []int
+	for i, r := range mrefs {
+		if ref, ok := m.proposalRefs[modelRef{commit.Group, r}]; ok {
+			byModel[i] = ref
+			known[string(ref)] = true
+		} else {
+			unknown = append(unknown, i)
+		}
+	}
+	var rest [][]byte
+	for _, ref := range refs {
+		if !known[string(ref)] {
+			rest = append(rest, ref)
+		}
+	}
+	if len(rest) != len(unknown) {
+		m.t.Fatalf("%s: ref/group has %d pending proposals no other member received, the model %d", what, len(rest), len(unknown))
+	}
+	for k, i := range unknown {
+		byModel[i] = rest[k]
+	}
+	// Drop the model's later copies of a proposal ref/group keeps once.
+	count := map[string]int{}
+	for _, ref := range refs {
+		count[string(ref)]++
+	}
+	used := map[string]int{}
+	var aligned []model.Ref
+	var alignedRefs [][]byte
+	for i, ref := range byModel {
+		if used[string(ref)]++; used[string(ref)] > count[string(ref)] {
+			continue
+		}
+		aligned = append(aligned, mrefs[i])
+		alignedRefs = append(alignedRefs, ref)
+	}
+	if len(alignedRefs) != len(refs) {
+		m.t.Fatalf("%s: ref/group has %d proposals pending, the model %d (%d after duplicates)", what, len(refs), len(mrefs), len(alignedRefs))
+	}
+	for i := range refs {
+		if !bytes.Equal(refs[i], alignedRefs[i]) {
+			m.t.Fatalf("%s: ref/group's pending proposal %d is %x, the model's %x", what, i, refs[i], alignedRefs[i])
+		}
 	}
 	covered := map[model.Ref]bool{}
 	for _, e := range commit.Entries {
@@ -265,7 +337,7 @@ func (m *machine) checkLeftOut(what string, refs [][]byte, mrefs []model.Ref, pc
 		}
 	}
 	var want [][]byte
-	for i, r := range mrefs {
+	for i, r := range aligned {
 		if !covered[r] {
 			want = append(want, refs[i])
 		}
@@ -283,6 +355,9 @@ func (m *machine) checkLeftOut(what string, refs [][]byte, mrefs []model.Ref, pc
 	}
 	if len(pc.LeftOut) > 0 {
 		m.cfg.Stats.event(fmt.Sprintf("event: committer leaves out a pending proposal (%s)", mlserr.RequirementOf(pc.LeftOut[0].Err)))
+	}
+	if len(aligned) < len(mrefs) {
+		m.cfg.Stats.event("event: a proposal received twice with one ProposalRef")
 	}
 }
 
