@@ -526,45 +526,18 @@ func (g *Group) processExternalCommit(next *Group, ac *framing.AuthenticatedCont
 	}
 	next.priv.Prune(next.tree)
 	next.ctx.Epoch = g.ctx.Epoch + 1
-	// [R-12.4.2-9] [R-12.4.2-15]
-	merged, err := next.tree.MergeUpdatePath(g.suite, tree.MergeParams{
-		Sender: joiner, Path: commit.Path, Group: groupParams(g.suite, next.ctx, &g.cfg),
-	})
+	commitSecret, err := g.mergeReceivedPath(next, joiner, commit.Path, nil)
 	if err != nil {
 		return nil, err
 	}
-	next.tree = merged.Tree()
-	// [R-12.4.2-16]
-	if next.ctx.TreeHash, err = next.tree.RootTreeHash(g.suite); err != nil {
+	if err := g.confirmTranscript(next, ac); err != nil {
 		return nil, err
 	}
-	provisional, err := next.ctx.Marshal()
-	if err != nil {
-		return nil, err
-	}
-	// [R-12.4.2-17] [R-12.4.2-18]
-	dp, err := merged.Decrypt(next.priv, provisional)
-	if err != nil {
-		return nil, err
-	}
-	clear(dp.PathSecret)
-	next.priv = dp.PrivateState
-	// [R-12.4.2-20]
-	cthIn, err := ac.ConfirmedTranscriptHashInput()
-	if err != nil {
-		return nil, err
-	}
-	next.ctx.ConfirmedTranscriptHash = schedule.ConfirmedTranscriptHash(g.suite, g.interim, cthIn)
-	next.past = next.retainEpoch(g.ctx, g.tree, g.secrets.SenderDataSecret, next.secretTree)
 	// [R-12.4.2-21] [R-12.4.2-22]
-	if err := next.keyScheduleFrom(init, g.secrets, dp.CommitSecret, pskSecret); err != nil {
+	if err := next.keyScheduleFrom(init, g.secrets, commitSecret, pskSecret); err != nil {
 		return nil, err
 	}
-	// [R-12.4.2-23]
-	if err := ac.VerifyConfirmationTag(g.suite, next.secrets.ConfirmationKey, next.ctx.ConfirmedTranscriptHash); err != nil {
-		return nil, err
-	}
-	if next.interim, err = schedule.InterimTranscriptHash(g.suite, next.ctx.ConfirmedTranscriptHash, ac.Auth.ConfirmationTag); err != nil {
+	if err := g.checkConfirmation(next, ac); err != nil {
 		return nil, err
 	}
 	return rcv, nil

@@ -600,56 +600,86 @@ func (g *Group) processCommit(next *Group, ac *framing.AuthenticatedContent) (*R
 	next.reinit = committedReInit(list)
 	var commitSecret []byte
 	if commit.Path != nil {
-		// [R-12.4.2-9] [R-12.4.2-15]
-		merged, err := next.tree.MergeUpdatePath(g.suite, tree.MergeParams{
-			Sender: committer, Path: commit.Path, Group: groupParams(g.suite, next.ctx, &g.cfg), Exclude: applied.exclude(),
-		})
-		if err != nil {
+		if commitSecret, err = g.mergeReceivedPath(next, committer, commit.Path, applied.exclude()); err != nil {
 			return nil, err
 		}
-		// The merged tree is a fresh copy, only read from now on.
-		next.tree = merged.Tree()
-		// [R-12.4.2-16]
-		if next.ctx.TreeHash, err = next.tree.RootTreeHash(g.suite); err != nil {
-			return nil, err
-		}
-		provisional, err := next.ctx.Marshal()
-		if err != nil {
-			return nil, err
-		}
-		// [R-12.4.2-17] [R-12.4.2-18]
-		dp, err := merged.Decrypt(next.priv, provisional)
-		if err != nil {
-			return nil, err
-		}
-		clear(dp.PathSecret)
-		commitSecret = dp.CommitSecret
-		next.priv = dp.PrivateState
 	} else if next.ctx.TreeHash, err = next.tree.RootTreeHash(g.suite); err != nil {
 		// [R-12.4.2-19] commit_secret stays all zero.
 		return nil, err
 	}
-	// [R-12.4.2-20]
-	cthIn, err := ac.ConfirmedTranscriptHashInput()
-	if err != nil {
+	if err := g.confirmTranscript(next, ac); err != nil {
 		return nil, err
 	}
-	next.ctx.ConfirmedTranscriptHash = schedule.ConfirmedTranscriptHash(g.suite, g.interim, cthIn)
-	// The epoch being left is kept for late application messages, with
-	// the generation that decrypted this Commit consumed (Section 15.3).
-	next.past = next.retainEpoch(g.ctx, g.tree, g.secrets.SenderDataSecret, next.secretTree)
 	// [R-12.4.2-21] [R-12.4.2-22]
 	joiner, err := next.keySchedule(g.secrets, commitSecret, pskSecret)
 	if err != nil {
 		return nil, err
 	}
 	clear(joiner)
-	// [R-12.4.2-23]
-	if err := ac.VerifyConfirmationTag(g.suite, next.secrets.ConfirmationKey, next.ctx.ConfirmedTranscriptHash); err != nil {
-		return nil, err
-	}
-	if next.interim, err = schedule.InterimTranscriptHash(g.suite, next.ctx.ConfirmedTranscriptHash, ac.Auth.ConfirmationTag); err != nil {
+	if err := g.checkConfirmation(next, ac); err != nil {
 		return nil, err
 	}
 	return rcv, nil
+}
+
+// mergeReceivedPath merges the UpdatePath path of a received Commit from
+// the member at leaf sender into next, the epoch being staged (RFC 9420,
+// Section 12.4.2): the merged tree and its hash in next's provisional
+// GroupContext, then the path secret this member decrypts with that
+// context and its new private state. It returns the commit_secret.
+// exclude holds the leaves the same Commit adds (Section 7.6).
+func (g *Group) mergeReceivedPath(next *Group, sender treemath.LeafIndex, path *tree.UpdatePath, exclude map[treemath.LeafIndex]bool) ([]byte, error) {
+	// [R-12.4.2-9] [R-12.4.2-15]
+	merged, err := next.tree.MergeUpdatePath(g.suite, tree.MergeParams{
+		Sender: sender, Path: path, Group: groupParams(g.suite, next.ctx, &g.cfg), Exclude: exclude,
+	})
+	if err != nil {
+		return nil, err
+	}
+	// The merged tree is a fresh copy, only read from now on.
+	next.tree = merged.Tree()
+	// [R-12.4.2-16]
+	if next.ctx.TreeHash, err = next.tree.RootTreeHash(g.suite); err != nil {
+		return nil, err
+	}
+	provisional, err := next.ctx.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	// [R-12.4.2-17] [R-12.4.2-18]
+	dp, err := merged.Decrypt(next.priv, provisional)
+	if err != nil {
+		return nil, err
+	}
+	clear(dp.PathSecret)
+	next.priv = dp.PrivateState
+	return dp.CommitSecret, nil
+}
+
+// confirmTranscript sets the confirmed transcript hash of next from the
+// received Commit ac (RFC 9420, Sections 8.2 and 12.4.2) and keeps the
+// epoch being left for late application messages, with the generation
+// that decrypted ac consumed (Section 15.3).
+func (g *Group) confirmTranscript(next *Group, ac *framing.AuthenticatedContent) error {
+	// [R-12.4.2-20]
+	cthIn, err := ac.ConfirmedTranscriptHashInput()
+	if err != nil {
+		return err
+	}
+	next.ctx.ConfirmedTranscriptHash = schedule.ConfirmedTranscriptHash(g.suite, g.interim, cthIn)
+	next.past = next.retainEpoch(g.ctx, g.tree, g.secrets.SenderDataSecret, next.secretTree)
+	return nil
+}
+
+// checkConfirmation verifies the confirmation tag of the received Commit
+// ac with the key of next, the new epoch, and sets next's interim
+// transcript hash (RFC 9420, Sections 8.2 and 12.4.2).
+func (g *Group) checkConfirmation(next *Group, ac *framing.AuthenticatedContent) error {
+	// [R-12.4.2-23]
+	if err := ac.VerifyConfirmationTag(g.suite, next.secrets.ConfirmationKey, next.ctx.ConfirmedTranscriptHash); err != nil {
+		return err
+	}
+	var err error
+	next.interim, err = schedule.InterimTranscriptHash(g.suite, next.ctx.ConfirmedTranscriptHash, ac.Auth.ConfirmationTag)
+	return err
 }
